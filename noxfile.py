@@ -1,10 +1,13 @@
 """Every workflow of the project, one nox session each.
 
     nox -s spec             # build and publish the specification into dist/spec/
-    nox -s tests            # the whole test suite
-    nox -s lint typecheck   # ruff, buf lint/format, mypy
+    nox -s tests            # the whole test suite (every component)
+    nox -s lint typecheck   # ruff, buf lint/format/breaking, mypy --strict
     nox -s protos           # regenerate the committed protobuf code (-- --check to verify)
     nox -s requirements     # regenerate spec/requirements.yaml from the Markdown
+
+Components are the folders with a pyproject.toml below; each is its own
+distribution with ``src/``, ``tests/`` and optionally ``tools/``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import nox
 
 ROOT = Path(__file__).parent
 SPEC = ROOT / "spec"
+# In dependency order: everything depends on spec; tck depends on nothing else of ours.
+COMPONENTS = ["spec", "reference/sdk", "reference/proxy", "tck", "operator"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -22,36 +27,50 @@ nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["lint", "typecheck", "tests"]
 
 # Code generation is pinned exactly so that regenerating on any machine gives
-# byte-identical files (the freshness check depends on it).
+# byte-identical files (the freshness tests depend on it).
 CODEGEN = ["grpcio-tools==1.85.1", "mypy-protobuf==5.1.0"]
 BUF = "buf-bin==1.75.0"
-TEST_TOOLS = ["pytest>=8", "hypothesis>=6.100", "pytest-asyncio>=0.24"]
-# Hand-written Python; generated code (spec/src/cloudstate) is never linted.
-PYTHON_SOURCES = ["noxfile.py", "spec/src/cloudstate_protocol", "spec/tools", "spec/tests"]
+TEST_TOOLS = ["pytest>=8", "hypothesis>=6.100", "pytest-asyncio>=0.24", "markdown-it-py", "build", BUF, *CODEGEN]
+TYPING_TOOLS = ["mypy", "types-protobuf", "types-PyYAML"]
 
 
-def _install_spec(session: nox.Session) -> None:
-    session.install("-e", str(SPEC))
+def _components() -> list[str]:
+    return [c for c in COMPONENTS if (ROOT / c / "pyproject.toml").is_file()]
+
+
+def _install_components(session: nox.Session) -> None:
+    args: list[str] = []
+    for component in _components():
+        args += ["-e", str(ROOT / component)]
+    session.install(*args)
+
+
+def _python_sources(component: str) -> list[str]:
+    # tck/ is itself the package `tck` (so that tck/models/ is tck.models); the
+    # other components keep their packages under src/.
+    if not (ROOT / component / "src").is_dir():
+        return [component]
+    return [f"{component}/{part}" for part in ("src", "tools", "tests") if (ROOT / component / part).is_dir()]
 
 
 @nox.session
 def protos(session: nox.Session) -> None:
-    """Regenerate spec/src/cloudstate and the wire pin; `-- --check` only verifies both."""
+    """Regenerate committed protobuf code and the wire pin; `-- --check` only verifies."""
     session.install(*CODEGEN, "pyyaml", "googleapis-common-protos")
-    _install_spec(session)
+    _install_components(session)
     check = "--check" in session.posargs
-    if check:
-        session.run("python", "spec/tools/protos.py", "check")
-        session.run("python", "spec/tools/protos.py", "pin", "--check")
-    else:
-        session.run("python", "spec/tools/protos.py", "generate")
-        session.run("python", "spec/tools/protos.py", "pin")
+    session.run("python", "spec/tools/protos.py", "check" if check else "generate")
+    session.run("python", "spec/tools/protos.py", "pin", *(["--check"] if check else []))
+    for component in _components():
+        script = ROOT / component / "tools" / "protos.py"
+        if component != "spec" and script.is_file():
+            session.run("python", str(script), "check" if check else "generate")
 
 
 @nox.session
 def requirements(session: nox.Session) -> None:
-    """Regenerate spec/requirements.yaml from spec/NN-*.md."""
-    _install_spec(session)
+    """Regenerate spec/requirements.yaml from spec/NN-*.md (`-- --check` only verifies)."""
+    session.install("-e", str(SPEC))
     session.run("python", "spec/tools/registry.py", *session.posargs)
 
 
@@ -59,7 +78,7 @@ def requirements(session: nox.Session) -> None:
 def spec(session: nox.Session) -> None:
     """Publish the spec into dist/spec: wheel, sdist, descriptor set, proto zip, HTML."""
     session.install(*CODEGEN, "build", "markdown-it-py")
-    _install_spec(session)
+    session.install("-e", str(SPEC))
     out = ROOT / "dist" / "spec"
     session.run("python", "spec/tools/registry.py", "--check")
     session.run("python", "spec/tools/publish.py", str(out))
@@ -68,27 +87,30 @@ def spec(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (check and format) on hand-written code; buf lint and format on the protos."""
+    """ruff (check and format) on hand-written code; buf lint, format and breaking on the protos."""
     session.install("ruff", BUF, *CODEGEN, "googleapis-common-protos")
-    session.run("ruff", "check", *PYTHON_SOURCES)
-    session.run("ruff", "format", "--check", *PYTHON_SOURCES)
-    _install_spec(session)
-    session.run("python", "spec/tools/buf.py", "lint")
-    session.run("python", "spec/tools/buf.py", "format")
-    session.run("python", "spec/tools/buf.py", "breaking")
+    sources = ["noxfile.py", *(s for c in _components() for s in _python_sources(c))]
+    session.run("ruff", "check", *sources)
+    session.run("ruff", "format", "--check", *sources)
+    session.install("-e", str(SPEC))
+    for command in ("lint", "format", "breaking"):
+        session.run("python", "spec/tools/buf.py", command)
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict on hand-written code."""
-    session.install("mypy", "types-protobuf", "types-PyYAML", "markdown-it-py", *CODEGEN, *TEST_TOOLS)
-    _install_spec(session)
-    session.run("mypy", *PYTHON_SOURCES)
+    """mypy --strict on every component's hand-written code, one component at a time."""
+    session.install(*TYPING_TOOLS, *TEST_TOOLS)
+    _install_components(session)
+    for component in _components():
+        session.run("mypy", *_python_sources(component))
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite: every component's tests, warnings are errors."""
-    session.install(*TEST_TOOLS, *CODEGEN, BUF, "build", "markdown-it-py")
-    _install_spec(session)
-    session.run("pytest", "spec/tests", *session.posargs)
+    session.install(*TEST_TOOLS)
+    _install_components(session)
+    for component in _components():
+        if (ROOT / component / "tests").is_dir():
+            session.run("pytest", f"{component}/tests", *session.posargs)

@@ -10,6 +10,7 @@ import pytest
 
 import registry
 from cloudstate_protocol.requirements import (
+    slugify,
     BINDS,
     CAPABILITIES,
     SpecFormatError,
@@ -119,3 +120,28 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
         )
     with pytest.raises(SpecFormatError, match="DUP-001 is defined twice"):
         parse_specification(tmp_path)
+
+
+MARKDOWN_LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+
+
+def _anchors(path: Path) -> set[str]:
+    text = path.read_text(encoding="utf-8")
+    headings = {slugify(m) for m in re.findall(r"^#{1,6} (.+?)\s*$", text, re.MULTILINE)}
+    return headings | set(re.findall(r"^- \*\*([A-Z]+(?:-[A-Z]+)*-\d{3})\*\*", text, re.MULTILINE))
+
+
+def test_links_between_spec_documents_resolve() -> None:
+    broken = []
+    for source in [SPEC / "README.md", *spec_files(SPEC)]:
+        for match in MARKDOWN_LINK.finditer(source.read_text(encoding="utf-8")):
+            target = match["target"]
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            page, _, anchor = target.partition("#")
+            path = (source.parent / page) if page else source
+            if not path.exists():
+                broken.append(f"{source.name}: {target} (no such file)")
+            elif anchor and path.suffix == ".md" and anchor not in _anchors(path):
+                broken.append(f"{source.name}: {target} (no such anchor)")
+    assert broken == []
