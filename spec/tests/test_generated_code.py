@@ -20,7 +20,10 @@ def test_gencode_needs_no_newer_protobuf_than_declared() -> None:
     # protoc that wrote them; the declared dependency floor must cover that.
     floors = set()
     for module in protos.GENERATED.rglob("*_pb2.py"):
-        found = re.search(r"ValidateProtobufRuntimeVersion\(\s*_runtime_version\.Domain\.PUBLIC,\s*(\d+),\s*(\d+),\s*(\d+)", module.read_text())
+        found = re.search(
+            r"ValidateProtobufRuntimeVersion\(\s*_runtime_version\.Domain\.PUBLIC,\s*(\d+),\s*(\d+),\s*(\d+)",
+            module.read_text(),
+        )
         assert found, f"{module.name} has no runtime version check"
         floors.add(tuple(int(part) for part in found.groups()))
     needed = max(floors)
@@ -31,5 +34,8 @@ def test_gencode_needs_no_newer_protobuf_than_declared() -> None:
 
 
 def test_every_generated_package_is_a_package() -> None:
-    for folder in [protos.GENERATED, *(p for p in protos.GENERATED.rglob("*") if p.is_dir() and p.name != "__pycache__")]:
+    for folder in [
+        protos.GENERATED,
+        *(p for p in protos.GENERATED.rglob("*") if p.is_dir() and p.name != "__pycache__"),
+    ]:
         assert (folder / "__init__.py").is_file(), folder

@@ -10,12 +10,11 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import pytest
-from google.protobuf import descriptor_pb2
-
 import protos
 import publish
+import pytest
 from cloudstate_protocol.requirements import load_registry
+from google.protobuf import descriptor_pb2
 
 SPEC = Path(__file__).resolve().parent.parent
 

@@ -7,16 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
-
 import registry
 from cloudstate_protocol.requirements import (
-    slugify,
     BINDS,
     CAPABILITIES,
     SpecFormatError,
     load_registry,
     parse_file,
     parse_specification,
+    slugify,
     spec_files,
 )
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+from cloudstate_protocol import Compatibility, check_compatibility
 from hypothesis import given
 from hypothesis import strategies as st
-
-from cloudstate_protocol import Compatibility, check_compatibility
 
 
 def test_the_proxy_version_is_compatible_with_itself() -> None:

@@ -9,12 +9,11 @@ import json
 import pkgutil
 from pathlib import Path
 
-import pytest
-from google.protobuf import descriptor_pb2
-
 import cloudstate
 import protos
+import pytest
 from cloudstate_protocol import contract
+from google.protobuf import descriptor_pb2
 
 PROTOCOL_FILES = {
     "cloudstate/entity.proto",
@@ -27,7 +26,8 @@ PROTOCOL_FILES = {
     "cloudstate/eventing.proto",
 }
 TCK_MODEL_FILES = {
-    f"cloudstate/tck/model/{name}.proto" for name in ["action", "eventsourced", "valueentity", "crdt", "eventlogeventing"]
+    f"cloudstate/tck/model/{name}.proto"
+    for name in ["action", "eventsourced", "valueentity", "crdt", "eventlogeventing"]
 }
 
 

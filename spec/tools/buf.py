@@ -40,7 +40,15 @@ def _image(folder: Path, *, source_info: bool) -> str:
 
 def lint() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        return _buf("lint", _image(Path(tmp), source_info=True), "--config", str(CONFIG), "--exclude-path", "google", cwd=Path(tmp))
+        return _buf(
+            "lint",
+            _image(Path(tmp), source_info=True),
+            "--config",
+            str(CONFIG),
+            "--exclude-path",
+            "google",
+            cwd=Path(tmp),
+        )
 
 
 def format_check() -> int:

@@ -87,7 +87,9 @@ def check() -> int:
         stale = sorted(
             name
             for name in fresh.keys() | committed.keys()
-            if name not in fresh or name not in committed or not filecmp.cmp(fresh[name], committed[name], shallow=False)
+            if name not in fresh
+            or name not in committed
+            or not filecmp.cmp(fresh[name], committed[name], shallow=False)
         )
     if stale:
         print("generated sources are outdated; run `nox -s protos`. Differing files:", *stale, sep="\n  ")
@@ -98,9 +100,8 @@ def check() -> int:
 
 def pin(check_only: bool) -> int:
     sys.path.insert(0, str(SPEC / "src"))
-    from google.protobuf import descriptor_pb2
-
     from cloudstate_protocol import contract
+    from google.protobuf import descriptor_pb2
 
     with tempfile.TemporaryDirectory() as tmp:
         data = build_descriptor_set(Path(tmp) / "protocol.binpb", source_info=False).read_bytes()

@@ -18,13 +18,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from google.protobuf import descriptor_pb2
-
 import protos
 import render_protocol
 import render_spec
 from cloudstate_protocol import PROTOCOL_MAJOR_VERSION, PROTOCOL_MINOR_VERSION
 from cloudstate_protocol.requirements import load_registry
+from google.protobuf import descriptor_pb2
 
 SPEC = Path(__file__).resolve().parent.parent
 VERSION = f"{PROTOCOL_MAJOR_VERSION}.{PROTOCOL_MINOR_VERSION}"

@@ -1,7 +1,7 @@
 """Regenerate spec/requirements.yaml from the Markdown (run by ``nox -s requirements``).
 
-    python spec/tools/registry.py          # rewrite the registry
-    python spec/tools/registry.py --check  # fail when the registry is stale
+python spec/tools/registry.py          # rewrite the registry
+python spec/tools/registry.py --check  # fail when the registry is stale
 """
 
 from __future__ import annotations

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 
 from google.protobuf import descriptor_pb2
 
-_TYPE_NAMES = {
-    value: name[len("TYPE_") :].lower() for name, value in descriptor_pb2.FieldDescriptorProto.Type.items()
-}
+_TYPE_NAMES = {value: name[len("TYPE_") :].lower() for name, value in descriptor_pb2.FieldDescriptorProto.Type.items()}
 # Field numbers of FileDescriptorProto / DescriptorProto / ... used in source-info paths.
 _MESSAGE, _ENUM, _SERVICE = 4, 5, 6
 _FIELD, _NESTED, _NESTED_ENUM, _VALUE, _METHOD = 2, 3, 4, 2, 2
@@ -55,9 +53,7 @@ def _message(
     rows = []
     for index, field in enumerate(message.field):
         oneof = (
-            f" <span class=\"muted\">(oneof {oneofs[field.oneof_index]})</span>"
-            if field.HasField("oneof_index")
-            else ""
+            f' <span class="muted">(oneof {oneofs[field.oneof_index]})</span>' if field.HasField("oneof_index") else ""
         )
         rows.append(
             f"<tr><td><code>{field.name}</code>{oneof}</td><td>{field.number}</td><td>{_field_type(field)}</td>"
@@ -121,7 +117,7 @@ def render_reference(descriptor_set: descriptor_pb2.FileDescriptorSet, prefix: s
     files = sorted((f for f in descriptor_set.file if f.name.startswith(prefix)), key=lambda f: f.name)
     toc = "".join(f'<li><a href="#{_anchor(f.name)}">{html.escape(f.name)}</a></li>' for f in files)
     intro = (
-        "<h1>Protocol reference</h1><p class=\"muted\">Generated from the comments of the .proto files "
+        '<h1>Protocol reference</h1><p class="muted">Generated from the comments of the .proto files '
         "(Cloudstate protocol 0.2).</p>"
     )
     return f"{intro}<ul>{toc}</ul>" + "\n".join(_file(f) for f in files)

@@ -11,12 +11,11 @@ import html
 import re
 from pathlib import Path
 
+from cloudstate_protocol.requirements import Requirement, slugify
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from cloudstate_protocol.requirements import Requirement, slugify
-
-_REQUIREMENT_ITEM = re.compile(r'<li>(?:<p>)?<strong>(?P<id>[A-Z]+(?:-[A-Z]+)*-\d{3})</strong>')
+_REQUIREMENT_ITEM = re.compile(r"<li>\s*(?:<p>)?<strong>(?P<id>[A-Z]+(?:-[A-Z]+)*-\d{3})</strong>")
 _MD_LINK = re.compile(r'href="(?P<page>[0-9A-Za-z_-]+)\.md(?P<anchor>#[^"]*)?"')
 
 STYLE = """
@@ -35,7 +34,7 @@ blockquote { border-left: 4px solid #0969da; margin-left: 0; padding-left: 1rem;
 
 def page(title: str, body: str, nav: str) -> str:
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
         f"<body><nav>{nav}</nav>\n<main>\n{body}\n</main></body></html>\n"
     )
@@ -58,12 +57,16 @@ def render_markdown(text: str) -> str:
     """Markdown to HTML with heading and requirement anchors, ``.md`` links made ``.html``."""
     rendered = _markdown().render(text)
     rendered = _REQUIREMENT_ITEM.sub(
-        lambda m: m.group(0).replace("<li>", f'<li id="{m["id"]}">', 1).replace(
-            f"<strong>{m['id']}</strong>", f'<a class="req" href="#{m["id"]}"><strong>{m["id"]}</strong></a>'
+        lambda m: (
+            m.group(0)
+            .replace("<li>", f'<li id="{m["id"]}">', 1)
+            .replace(f"<strong>{m['id']}</strong>", f'<a class="req" href="#{m["id"]}"><strong>{m["id"]}</strong></a>')
         ),
         rendered,
     )
-    return _MD_LINK.sub(lambda m: f'href="{"index" if m["page"] == "README" else m["page"]}.html{m["anchor"] or ""}"', rendered)
+    return _MD_LINK.sub(
+        lambda m: f'href="{"index" if m["page"] == "README" else m["page"]}.html{m["anchor"] or ""}"', rendered
+    )
 
 
 def requirements_table(requirements: list[Requirement]) -> str:
@@ -76,7 +79,7 @@ def requirements_table(requirements: list[Requirement]) -> str:
             f"<td>{r.capability}</td><td>{html.escape(r.statement)}</td></tr>"
         )
     return (
-        f"<h1>Requirements</h1><p class=\"muted\">{len(requirements)} requirements, generated from the registry.</p>"
+        f'<h1>Requirements</h1><p class="muted">{len(requirements)} requirements, generated from the registry.</p>'
         "<table><thead><tr><th>ID</th><th>Level</th><th>Binds</th><th>Capability</th><th>Statement</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )

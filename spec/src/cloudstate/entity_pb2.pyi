@@ -442,15 +442,15 @@ class Failure(_message.Message):
     not learn. May be empty.
     """
     restart: _builtins.bool
-    """Only meaningful in a ClientAction failure of an event-sourced entity.
-    True tells the proxy that the entity's in-memory state can no longer be
-    trusted (typically because the failing handler had already applied events
-    it emitted): after delivering the failure, the proxy closes the stream
-    and opens a new one (init with the latest snapshot, then the persisted
-    events) before it sends the next command. False means the user function
-    has rolled its state back to what it was before the command. The proxy
-    ignores the flag everywhere else (a stream-level failure always restarts
-    the entity).
+    """Only meaningful in a ClientAction failure of an event-sourced or value
+    entity. True tells the proxy that the entity's in-memory state can no
+    longer be trusted (typically because the failing handler had already
+    applied events it emitted): after delivering the failure, the proxy closes
+    the stream and opens a new one (init with the latest snapshot and the
+    persisted events, or with the stored value) before it sends the next
+    command. False means the user function has rolled its state back to what
+    it was before the command. The proxy ignores the flag everywhere else (a
+    stream-level failure always restarts the entity).
     """
     def __init__(
         self,
@@ -677,8 +677,9 @@ class TimeoutPassivationStrategy(_message.Message):
     TIMEOUT_FIELD_NUMBER: _builtins.int
     timeout: _builtins.int
     """The idle time in milliseconds, counted from the last reply. Must be
-    positive; zero or a negative value is treated as if no strategy were set
-    (the proxy default applies).
+    positive: a proxy rejects zero or a negative value at discovery as a
+    validation error naming the entity (leave the strategy unset to get the
+    proxy's default).
     """
     def __init__(
         self,

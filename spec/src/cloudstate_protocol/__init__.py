@@ -11,9 +11,9 @@ This package holds what is written by hand: the protocol version, where the
 
 from cloudstate_protocol._paths import proto_root, requirements_path
 from cloudstate_protocol.version import (
+    ENTITY_TYPES,
     PROTOCOL_MAJOR_VERSION,
     PROTOCOL_MINOR_VERSION,
-    ENTITY_TYPES,
     Compatibility,
     check_compatibility,
 )

@@ -14,34 +14,26 @@ renumbered field or a retyped message cannot slip through review.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from typing import Any
-
-from google.protobuf import descriptor_pb2, text_format
 
 # Importing these registers the option extensions, so that option bytes are
 # parsed into readable text (``[cloudstate.entity_key]: true``) instead of
 # staying opaque unknown fields.
 from google.api import annotations_pb2 as _http_annotations  # noqa: F401
+from google.protobuf import descriptor_pb2, text_format
 
-_FIELD_TYPES = {
-    value: name[len("TYPE_") :].lower()
-    for name, value in descriptor_pb2.FieldDescriptorProto.Type.items()
-}
-_LABELS = {
-    value: name[len("LABEL_") :].lower()
-    for name, value in descriptor_pb2.FieldDescriptorProto.Label.items()
-}
+_FIELD_TYPES = {value: name[len("TYPE_") :].lower() for name, value in descriptor_pb2.FieldDescriptorProto.Type.items()}
+_LABELS = {value: name[len("LABEL_") :].lower() for name, value in descriptor_pb2.FieldDescriptorProto.Label.items()}
 
 
 def _register_cloudstate_options() -> None:
     # Imported lazily: the generated modules import this package's siblings,
     # and the description must also work before they are generated.
-    try:
+    with contextlib.suppress(ImportError):  # only while bootstrapping the protos
         from cloudstate import entity_key_pb2, eventing_pb2, legacy_entity_key_pb2  # noqa: F401
-    except ImportError:  # pragma: no cover - only while bootstrapping the protos
-        pass
 
 
 def _options_text(options: Any, options_type: type[Any]) -> str | None:

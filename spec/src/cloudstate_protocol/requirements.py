@@ -131,7 +131,9 @@ def parse_file(path: Path) -> tuple[list[Requirement], list[str]]:
             continue
         finish()
         if _LOOSE_ID.match(line):
-            problems.append(f"{path.name}:{number}: looks like a requirement but does not match the format: {line[:60]}")
+            problems.append(
+                f"{path.name}:{number}: looks like a requirement but does not match the format: {line[:60]}"
+            )
         heading_match = _HEADING.match(line)
         if heading_match and len(heading_match["hashes"]) > 1:
             heading = heading_match["title"]
