@@ -31,7 +31,7 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 CODEGEN = ["grpcio-tools==1.85.1", "mypy-protobuf==5.1.0"]
 BUF = "buf-bin==1.75.0"
 TEST_TOOLS = ["pytest>=8", "hypothesis>=6.100", "pytest-asyncio>=0.24", "markdown-it-py", "build", BUF, *CODEGEN]
-TYPING_TOOLS = ["mypy", "types-protobuf", "types-PyYAML"]
+TYPING_TOOLS = ["mypy", "types-protobuf", "types-PyYAML", "asyncpg-stubs"]
 
 
 def _components() -> list[str]:

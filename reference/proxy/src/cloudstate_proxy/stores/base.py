@@ -1,10 +1,11 @@
 """The store interface: event journal, snapshots, value-entity state.
 
 One interface, several implementations (``memory.py``, ``postgres.py``), and
-one contract test suite (``tests/stores/test_*_contract.py``, run against every
-implementation through the parametrised ``store`` fixture) that each passes. Payloads are ``google.protobuf.Any`` values kept
-byte-for-byte (type URL and value), never decoded: the proxy does not know the
-user's types, and must give back exactly what it was given.
+one contract test suite (``tests/stores/test_*_contract.py``, run against each
+implementation through the parametrised ``store`` fixture). Payloads are
+``google.protobuf.Any`` values kept byte-for-byte (type URL and value), never
+decoded: the proxy does not know the user's types, and must give back exactly
+what it was given.
 
 Identifiers and type URLs are text without NUL characters (PostgreSQL text
 cannot hold them); :func:`check_key` and :func:`check_payload` enforce that the
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 
 from google.protobuf import any_pb2
 
-from cloudstate_proxy.errors import EntityFailure, InvalidRequest
+from cloudstate_proxy.errors import ConcurrencyConflict, EntityFailure, InvalidRequest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,3 +163,12 @@ def check_append(expected_sequence: int, events: Sequence[any_pb2.Any], snapshot
         check_payload(payload)
     if snapshot is not None:
         check_payload(snapshot)
+
+
+def check_sequence(persistence_id: str, entity_id: str, current: int, expected: int) -> None:
+    """Optimistic concurrency: an append must start right after the journal's last event."""
+    if current != expected:
+        raise ConcurrencyConflict(
+            f"the journal of {persistence_id}/{entity_id} is at sequence {current}, not {expected}: "
+            "another writer appended to it"
+        )
