@@ -129,9 +129,12 @@ class CrdtStreamIn(_message.Message):
 
     @_builtins.property
     def delete(self) -> Global___CrdtDelete:
-        """The entity has been deleted. Sent once the delete is done, whether
-        another replica requested it or a command on this stream did; nothing
-        follows it on the stream, and the proxy half-closes the stream.
+        """The entity has been deleted through another replica or another
+        stream. Sent once the delete is done and no command or stream
+        cancellation is outstanding; nothing follows it on the stream, and the
+        proxy half-closes the stream. A stream whose own command requested the
+        delete never receives it (the proxy does not echo a user function's own
+        changes); the proxy just completes that stream.
         """
 
     @_builtins.property
@@ -221,10 +224,11 @@ Global___CrdtStreamOut: _TypeAlias = CrdtStreamOut  # noqa: Y015
 class CrdtDelta(_message.Message):
     """A change to a CRDT value, expressed as what to do to the current (possibly
     empty) value. The member set also tells the CRDT type; it must match the
-    entity's type. A delta that does not fit the entity's current type, or
-    that would move the value in a way the type forbids (a counter going down,
-    a flag being disabled), is an incompatible change: when the user function
-    sends one it is a protocol violation.
+    entity's type. A delta from the user function whose type differs from the
+    entity's type is a protocol violation. When a remote change cannot be
+    expressed as a delta of the entity's type (a grow-only counter that went
+    down, a grow-only set that lost an element), the proxy sends no delta and
+    re-initialises the user function on a new stream instead.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -424,8 +428,9 @@ class LWWRegisterDelta(_message.Message):
     """
     @_builtins.property
     def value(self) -> _any_pb2.Any:
-        """The new value of the register. Unset means the register holds an empty
-        value (an Any with no type URL and no bytes).
+        """The new value of the register. Always set: a delta from the user
+        function without it is a protocol violation, and the proxy always sets
+        it.
         """
 
     def __init__(
@@ -451,9 +456,9 @@ class FlagDelta(_message.Message):
 
     VALUE_FIELD_NUMBER: _builtins.int
     value: _builtins.bool
-    """True: the flag is (or becomes) enabled. False is a no-op for a flag that
-    is not enabled; a user function must never send false for an enabled flag
-    (a flag cannot be disabled).
+    """True: the flag is (or becomes) enabled. False changes nothing; a user
+    function sends false only as the initial value of a newly created flag (a
+    new entity or a new ORMap entry), since a flag cannot be disabled.
     """
     def __init__(
         self,
@@ -490,15 +495,18 @@ class ORMapDelta(_message.Message):
     @_builtins.property
     def updated(self) -> _containers.RepeatedCompositeFieldContainer[Global___ORMapEntryDelta]:
         """Changes to the values of existing entries; each delta applies to the
-        entry's current value. An update for a key that is no longer present is
-        ignored.
+        entry's current value. When the proxy receives an update for a key its
+        replica does not hold, it creates the entry with the empty value of the
+        delta's type and applies the delta to it.
         """
 
     @_builtins.property
     def added(self) -> _containers.RepeatedCompositeFieldContainer[Global___ORMapEntryDelta]:
         """New entries; each delta is the full initial value of the entry's CRDT
         (its member also sets the entry's CRDT type). In an initial delta these
-        are all the entries.
+        are all the entries. When the proxy receives a new entry for a key its
+        replica already holds with a value of the same type, it applies the delta
+        to that value (concurrent creations both count).
         """
 
     def __init__(
@@ -631,10 +639,11 @@ class CrdtDelete(_message.Message):
     """Tells the user function that the entity has been deleted; the user function
     drops its value. A deleted entity stays deleted (its tombstone is kept):
     the proxy opens no new stream for it and answers later commands with
-    NOT_FOUND. Replies to commands still outstanding when the entity was
-    deleted are still delivered to their clients, but their state actions have
-    no effect; open streamed calls of the entity end with NOT_FOUND. The message
-    has no fields.
+    NOT_FOUND. Replies without a state action to commands still outstanding
+    when the entity was deleted are delivered to their clients; a reply that
+    carries a state action fails its command with NOT_FOUND, and its state
+    action and side effects are discarded. Open streamed calls of the entity
+    end with NOT_FOUND. The message has no fields.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -779,8 +788,9 @@ class CrdtStreamedMessage(_message.Message):
     SIDE_EFFECTS_FIELD_NUMBER: _builtins.int
     END_STREAM_FIELD_NUMBER: _builtins.int
     command_id: _builtins.int
-    """The id of the streamed command. A message for an id that is not an open
-    streamed command is reported through reportError and dropped.
+    """The id of the streamed command. A message for a command to which the
+    proxy has sent stream_cancelled is dropped silently; a message for any
+    other id that is not an open streamed command is a protocol violation.
     """
     end_stream: _builtins.bool
     """True: after this message's client action the client's stream completes

@@ -95,9 +95,11 @@ class CrdtServicer:
         happen. Several commands may be outstanding at once: the user function
         answers each command with exactly one reply, correlated by command id, in
         any order. The proxy ends the stream by half-closing it when it passivates
-        the entity (never while a streamed command is open) or after a delete. A
-        stream that the user function ends or breaks while commands are
-        outstanding is treated like a stream-level failure.
+        the entity (never while a streamed command is open), after a delete, or
+        to re-initialise the user function when a remote change cannot be
+        expressed as a delta. A stream that the user function ends, or that
+        breaks, before the proxy has half-closed it is treated like a stream-level
+        failure.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

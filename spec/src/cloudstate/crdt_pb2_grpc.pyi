@@ -65,9 +65,11 @@ class CrdtStub:
     happen. Several commands may be outstanding at once: the user function
     answers each command with exactly one reply, correlated by command id, in
     any order. The proxy ends the stream by half-closing it when it passivates
-    the entity (never while a streamed command is open) or after a delete. A
-    stream that the user function ends or breaks while commands are
-    outstanding is treated like a stream-level failure.
+    the entity (never while a streamed command is open), after a delete, or
+    to re-initialise the user function when a remote change cannot be
+    expressed as a delta. A stream that the user function ends, or that
+    breaks, before the proxy has half-closed it is treated like a stream-level
+    failure.
     """
 
 @_typing.type_check_only
@@ -104,9 +106,11 @@ class CrdtAsyncStub(CrdtStub):
     happen. Several commands may be outstanding at once: the user function
     answers each command with exactly one reply, correlated by command id, in
     any order. The proxy ends the stream by half-closing it when it passivates
-    the entity (never while a streamed command is open) or after a delete. A
-    stream that the user function ends or breaks while commands are
-    outstanding is treated like a stream-level failure.
+    the entity (never while a streamed command is open), after a delete, or
+    to re-initialise the user function when a remote change cannot be
+    expressed as a delta. A stream that the user function ends, or that
+    breaks, before the proxy has half-closed it is treated like a stream-level
+    failure.
     """
 
 class CrdtServicer(metaclass=_abc_1.ABCMeta):
@@ -146,9 +150,11 @@ class CrdtServicer(metaclass=_abc_1.ABCMeta):
         happen. Several commands may be outstanding at once: the user function
         answers each command with exactly one reply, correlated by command id, in
         any order. The proxy ends the stream by half-closing it when it passivates
-        the entity (never while a streamed command is open) or after a delete. A
-        stream that the user function ends or breaks while commands are
-        outstanding is treated like a stream-level failure.
+        the entity (never while a streamed command is open), after a delete, or
+        to re-initialise the user function when a remote change cannot be
+        expressed as a delta. A stream that the user function ends, or that
+        breaks, before the proxy has half-closed it is treated like a stream-level
+        failure.
         """
 
 def add_CrdtServicer_to_server(servicer: CrdtServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -21,8 +21,8 @@ entity id, for example `string user_id = 1 [(cloudstate.entity_key) = true];`.
 Key fields are the fields marked with this option or with
 cloudstate.legacy_entity_key, taken in field-number order. Only singular
 scalar fields may be keys: string, the integer types and bool. Marking a
-message, repeated, map, bytes, float or double field fails discovery
-validation. The entity id is each key field's value rendered as text
+message, enum, repeated, map, bytes, float or double field fails
+discovery validation. The entity id is each key field's value rendered as text
 (strings as they are, integers in decimal, bools as "true" or "false"),
 joined with "-" when there are several; since "-" inside a value makes
 ids ambiguous, key values should not contain it.

@@ -40,8 +40,8 @@ class Metadata(_message.Message):
     binary metadata (keys ending in "-bin") and are dropped when the client
     speaks HTTP/JSON. Reserved HTTP/2 and gRPC headers (pseudo-headers starting
     with ":", "grpc-*", "content-type", "te" and the like) are not passed
-    through to the client. The proxy may report dropped entries through
-    EntityDiscovery.reportError.
+    through to the client. Dropped entries are not reported through
+    EntityDiscovery.reportError: a dropped header is not a protocol error.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -77,8 +77,9 @@ class MetadataEntry(_message.Message):
     STRING_VALUE_FIELD_NUMBER: _builtins.int
     BYTES_VALUE_FIELD_NUMBER: _builtins.int
     key: _builtins.str
-    """The header or attribute name. Names received from gRPC or HTTP/2 arrive in
-    lowercase; user functions should compare names without regard to case.
+    """The header or attribute name. The proxy writes the names of request
+    headers in lowercase, whatever the transport; user functions should
+    compare names without regard to case.
     """
     string_value: _builtins.str
     """A text value. This is the form of every ordinary header and of every
@@ -154,8 +155,9 @@ class Forward(_message.Message):
     as if a client had called it (for an entity, the target entity id comes
     from the key fields of the payload). The target must return the same output
     type as the original method; the proxy checks this when the forward runs and
-    fails the command with INTERNAL (and calls reportError) on a mismatch or on
-    an unknown target. Forwards may chain: the target may forward again.
+    fails the command with INTERNAL (and calls reportError) on a mismatch, on an
+    unknown target or on a streaming target. Forwards may chain: the target may
+    forward again.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -257,8 +259,9 @@ class SideEffect(_message.Message):
     Ordering: state changes are persisted first, then the synchronous side
     effects run one at a time in list order, then the reply or forward is
     released to the client, then the asynchronous side effects are started
-    without waiting for them. A side effect whose target is unknown is
-    skipped and reported through reportError; the reply is still delivered.
+    without waiting for them. A side effect whose target is unknown or
+    streaming is skipped and reported through reportError; the reply is still
+    delivered.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -445,12 +448,13 @@ class Failure(_message.Message):
     """Only meaningful in a ClientAction failure of an event-sourced or value
     entity. True tells the proxy that the entity's in-memory state can no
     longer be trusted (typically because the failing handler had already
-    applied events it emitted): after delivering the failure, the proxy closes
-    the stream and opens a new one (init with the latest snapshot and the
-    persisted events, or with the stored value) before it sends the next
-    command. False means the user function has rolled its state back to what
-    it was before the command. The proxy ignores the flag everywhere else (a
-    stream-level failure always restarts the entity).
+    applied events it emitted): after delivering the failure, the proxy
+    half-closes the stream and, once it has ended, opens a new one (init with
+    the latest snapshot and the persisted events, or with the stored value)
+    before it sends the next command. False means the user function has
+    rolled its state back to what it was before the command. The proxy
+    ignores the flag everywhere else (a stream-level failure always restarts
+    the entity).
     """
     def __init__(
         self,
@@ -609,8 +613,10 @@ class Entity(_message.Message):
     entity id but different persistence ids are unrelated. For event-sourced
     entities it identifies the journal stream (and is what an event_log
     eventing source names); for value and CRDT entities it prefixes the
-    storage key. Should be non-empty and unique among the entities of an
-    EntitySpec; not used for actions.
+    storage key. Must be non-empty for event-sourced, value and CRDT entities,
+    and must differ from the persistence ids of the other entities of the same
+    entity type; the proxy rejects a violation at discovery. Ignored for
+    actions.
     """
     @_builtins.property
     def passivation_strategy(self) -> Global___EntityPassivationStrategy:
@@ -676,7 +682,8 @@ class TimeoutPassivationStrategy(_message.Message):
 
     TIMEOUT_FIELD_NUMBER: _builtins.int
     timeout: _builtins.int
-    """The idle time in milliseconds, counted from the last reply. Must be
+    """The idle time in milliseconds, counted from the moment the instance
+    became idle (its last reply handled and its state persisted). Must be
     positive: a proxy rejects zero or a negative value at discovery as a
     validation error naming the entity (leave the strategy unset to get the
     proxy's default).
@@ -704,7 +711,8 @@ class UserFunctionError(_message.Message):
     message: _builtins.str
     """A human readable description of what the user function did wrong (or,
     for warnings, what looks wrong), naming the entity, command or version
-    involved.
+    involved. It begins with "error: " or "warning: ", which gives the
+    severity of the report (the message has no separate severity field).
     """
     def __init__(
         self,

@@ -58,12 +58,12 @@ class EntityDiscoveryServicer:
 
     def discover(self, request, context):
         """Asks the user function what it serves. The proxy calls it at start-up,
-        and again with backoff while the user function cannot be reached; it may
-        also call it again later, so the answer must be the same on every call
-        and the call must have no side effects. The proxy validates the answer
-        (protocol version, descriptors, entity types, key fields, streaming
-        shapes) and reports every problem through reportError; a validation
-        failure leaves the proxy unready and is not retried.
+        and again with backoff while the user function cannot be reached; once an
+        answer has arrived it does not call it again. The answer must be the same
+        on every call and the call must have no side effects. The proxy validates
+        the answer (protocol version, descriptors, entity types, key fields,
+        streaming shapes) and reports every problem through reportError; a
+        validation failure leaves the proxy unready and is not retried.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -42,12 +42,12 @@ class EntityDiscoveryStub:
     def __new__(cls, channel: _aio.Channel) -> EntityDiscoveryAsyncStub: ...
     discover: _grpc.UnaryUnaryMultiCallable[_entity_pb2.ProxyInfo, _entity_pb2.EntitySpec]
     """Asks the user function what it serves. The proxy calls it at start-up,
-    and again with backoff while the user function cannot be reached; it may
-    also call it again later, so the answer must be the same on every call
-    and the call must have no side effects. The proxy validates the answer
-    (protocol version, descriptors, entity types, key fields, streaming
-    shapes) and reports every problem through reportError; a validation
-    failure leaves the proxy unready and is not retried.
+    and again with backoff while the user function cannot be reached; once an
+    answer has arrived it does not call it again. The answer must be the same
+    on every call and the call must have no side effects. The proxy validates
+    the answer (protocol version, descriptors, entity types, key fields,
+    streaming shapes) and reports every problem through reportError; a
+    validation failure leaves the proxy unready and is not retried.
     """
     reportError: _grpc.UnaryUnaryMultiCallable[_entity_pb2.UserFunctionError, _empty_pb2.Empty]
     """Tells the user function that it did something wrong, or that the proxy
@@ -69,12 +69,12 @@ class EntityDiscoveryAsyncStub(EntityDiscoveryStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     discover: _aio.UnaryUnaryMultiCallable[_entity_pb2.ProxyInfo, _entity_pb2.EntitySpec]  # type: ignore[assignment]
     """Asks the user function what it serves. The proxy calls it at start-up,
-    and again with backoff while the user function cannot be reached; it may
-    also call it again later, so the answer must be the same on every call
-    and the call must have no side effects. The proxy validates the answer
-    (protocol version, descriptors, entity types, key fields, streaming
-    shapes) and reports every problem through reportError; a validation
-    failure leaves the proxy unready and is not retried.
+    and again with backoff while the user function cannot be reached; once an
+    answer has arrived it does not call it again. The answer must be the same
+    on every call and the call must have no side effects. The proxy validates
+    the answer (protocol version, descriptors, entity types, key fields,
+    streaming shapes) and reports every problem through reportError; a
+    validation failure leaves the proxy unready and is not retried.
     """
     reportError: _aio.UnaryUnaryMultiCallable[_entity_pb2.UserFunctionError, _empty_pb2.Empty]  # type: ignore[assignment]
     """Tells the user function that it did something wrong, or that the proxy
@@ -99,12 +99,12 @@ class EntityDiscoveryServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_entity_pb2.EntitySpec, _abc.Awaitable[_entity_pb2.EntitySpec]]:
         """Asks the user function what it serves. The proxy calls it at start-up,
-        and again with backoff while the user function cannot be reached; it may
-        also call it again later, so the answer must be the same on every call
-        and the call must have no side effects. The proxy validates the answer
-        (protocol version, descriptors, entity types, key fields, streaming
-        shapes) and reports every problem through reportError; a validation
-        failure leaves the proxy unready and is not retried.
+        and again with backoff while the user function cannot be reached; once an
+        answer has arrived it does not call it again. The answer must be the same
+        on every call and the call must have no side effects. The proxy validates
+        the answer (protocol version, descriptors, entity types, key fields,
+        streaming shapes) and reports every problem through reportError; a
+        validation failure leaves the proxy unready and is not retried.
         """
 
     @_abc_1.abstractmethod

@@ -138,8 +138,11 @@ class EventSourcedReply(_message.Message):
     Processing order on the proxy: the events (and the snapshot) are persisted
     first; then the synchronous side effects run one at a time, in order; then
     the reply or forward is released to the client; then the asynchronous side
-    effects are started. If persisting fails, nothing else happens and the
-    command fails (with UNAVAILABLE when the store cannot be reached).
+    effects are started. If persisting the events fails, nothing else happens:
+    the command fails (UNAVAILABLE when the store cannot be reached, ABORTED
+    when another writer got there first) and the proxy ends the stream. A
+    failed snapshot write after the events were persisted does not fail the
+    command.
     """
 
     DESCRIPTOR: _descriptor.Descriptor

@@ -47,8 +47,8 @@ class EventSourcedStub:
     order the commands were sent. The proxy ends the stream by half-closing it
     when it passivates the entity (the user function then drops the instance
     and completes its side) or when it restarts the entity. A stream that the
-    user function ends or breaks while commands are outstanding is treated
-    like a stream-level failure.
+    user function ends, or that breaks, before the proxy has half-closed it is
+    treated like a stream-level failure.
     """
 
 @_typing.type_check_only
@@ -66,8 +66,8 @@ class EventSourcedAsyncStub(EventSourcedStub):
     order the commands were sent. The proxy ends the stream by half-closing it
     when it passivates the entity (the user function then drops the instance
     and completes its side) or when it restarts the entity. A stream that the
-    user function ends or breaks while commands are outstanding is treated
-    like a stream-level failure.
+    user function ends, or that breaks, before the proxy has half-closed it is
+    treated like a stream-level failure.
     """
 
 class EventSourcedServicer(metaclass=_abc_1.ABCMeta):
@@ -88,8 +88,8 @@ class EventSourcedServicer(metaclass=_abc_1.ABCMeta):
         order the commands were sent. The proxy ends the stream by half-closing it
         when it passivates the entity (the user function then drops the instance
         and completes its side) or when it restarts the entity. A stream that the
-        user function ends or breaks while commands are outstanding is treated
-        like a stream-level failure.
+        user function ends, or that breaks, before the proxy has half-closed it is
+        treated like a stream-level failure.
         """
 
 def add_EventSourcedServicer_to_server(servicer: EventSourcedServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

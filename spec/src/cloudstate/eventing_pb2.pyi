@@ -56,9 +56,10 @@ class EventSource(_message.Message):
     """A stream of events that invokes a method, one call per event. Each call's
     command carries the event as its payload and the event's CloudEvents
     attributes as its metadata. An event counts as handled, and is not
-    delivered again, once the method has answered and its reply (when the
-    method has an out destination) has been published; delivery is therefore
-    at least once.
+    delivered again, once the method has answered (an application failure
+    counts as an answer), its synchronous side effects have run and its reply
+    (when the method has an out destination) has been published; delivery is
+    therefore at least once.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
@@ -84,13 +85,14 @@ class EventSource(_message.Message):
     publishes to.
     """
     event_log: _builtins.str
-    """The persistence id of an event-sourced entity declared in the same
-    EntitySpec: the method receives the events that entity type persists,
-    in order per entity, with the event as payload (as stored) and the
-    metadata ce-id (the event's offset/sequence identity), ce-source (the
-    persistence id), ce-subject (the entity id), ce-type (the event's type
-    name), ce-specversion "1.0" and Content-Type
-    "application/vnd.cloudstate.protobuf.any".
+    """The persistence id of an event-sourced entity type, usually one
+    declared in the same EntitySpec (a journal shared with other
+    deployments may be named too): the method receives the events that
+    entity type persists, in order per entity, with the event as payload
+    (as stored) and the metadata ce-id (the event's offset/sequence
+    identity), ce-source (the persistence id), ce-subject (the entity id),
+    ce-type (the event's type URL, exactly as persisted), ce-specversion
+    "1.0" and Content-Type "application/vnd.cloudstate.protobuf.any".
     """
     def __init__(
         self,

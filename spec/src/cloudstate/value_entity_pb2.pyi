@@ -172,8 +172,9 @@ class ValueEntityReply(_message.Message):
     Processing order on the proxy: the state action is written to the store
     first; then the synchronous side effects run one at a time, in order; then
     the reply or forward is released to the client; then the asynchronous side
-    effects are started. If the write fails, nothing else happens and the
-    command fails (with UNAVAILABLE when the store cannot be reached).
+    effects are started. If the write fails, nothing else happens: the command
+    fails (UNAVAILABLE when the store cannot be reached) and the proxy ends the
+    stream.
     """
 
     DESCRIPTOR: _descriptor.Descriptor

@@ -55,8 +55,9 @@ class ValueEntityServicer:
         user function answers every command with exactly one reply, in the order
         the commands were sent. The proxy ends the stream by half-closing it when
         it passivates the entity (the user function then drops the instance and
-        completes its side). A stream that the user function ends or breaks while
-        commands are outstanding is treated like a stream-level failure.
+        completes its side) or when it restarts the entity. A stream that the
+        user function ends, or that breaks, before the proxy has half-closed it is
+        treated like a stream-level failure.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

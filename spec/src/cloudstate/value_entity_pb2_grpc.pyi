@@ -45,8 +45,9 @@ class ValueEntityStub:
     user function answers every command with exactly one reply, in the order
     the commands were sent. The proxy ends the stream by half-closing it when
     it passivates the entity (the user function then drops the instance and
-    completes its side). A stream that the user function ends or breaks while
-    commands are outstanding is treated like a stream-level failure.
+    completes its side) or when it restarts the entity. A stream that the
+    user function ends, or that breaks, before the proxy has half-closed it is
+    treated like a stream-level failure.
     """
 
 @_typing.type_check_only
@@ -63,8 +64,9 @@ class ValueEntityAsyncStub(ValueEntityStub):
     user function answers every command with exactly one reply, in the order
     the commands were sent. The proxy ends the stream by half-closing it when
     it passivates the entity (the user function then drops the instance and
-    completes its side). A stream that the user function ends or breaks while
-    commands are outstanding is treated like a stream-level failure.
+    completes its side) or when it restarts the entity. A stream that the
+    user function ends, or that breaks, before the proxy has half-closed it is
+    treated like a stream-level failure.
     """
 
 class ValueEntityServicer(metaclass=_abc_1.ABCMeta):
@@ -84,8 +86,9 @@ class ValueEntityServicer(metaclass=_abc_1.ABCMeta):
         user function answers every command with exactly one reply, in the order
         the commands were sent. The proxy ends the stream by half-closing it when
         it passivates the entity (the user function then drops the instance and
-        completes its side). A stream that the user function ends or breaks while
-        commands are outstanding is treated like a stream-level failure.
+        completes its side) or when it restarts the entity. A stream that the
+        user function ends, or that breaks, before the proxy has half-closed it is
+        treated like a stream-level failure.
         """
 
 def add_ValueEntityServicer_to_server(servicer: ValueEntityServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class CrdtTckModelStub:
-    """The CRDT entity under test. Register it as a CRDT entity.
+    """The CRDT entity under test. Register it as a CRDT entity, with the
+    persistence id `crdt-tck-model` (the TCK only warns about another one).
 
     CRDT type: the entity id is `<type>-<anything>`, and the part before the
     first "-" names the CRDT the entity holds: `GCounter`, `PNCounter`, `GSet`,
@@ -103,7 +104,8 @@ class CrdtTckModelStub:
 
 
 class CrdtTckModelServicer:
-    """The CRDT entity under test. Register it as a CRDT entity.
+    """The CRDT entity under test. Register it as a CRDT entity, with the
+    persistence id `crdt-tck-model` (the TCK only warns about another one).
 
     CRDT type: the entity id is `<type>-<anything>`, and the part before the
     first "-" names the CRDT the entity holds: `GCounter`, `PNCounter`, `GSet`,
@@ -199,7 +201,8 @@ def add_CrdtTckModelServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class CrdtTckModel:
-    """The CRDT entity under test. Register it as a CRDT entity.
+    """The CRDT entity under test. Register it as a CRDT entity, with the
+    persistence id `crdt-tck-model` (the TCK only warns about another one).
 
     CRDT type: the entity id is `<type>-<anything>`, and the part before the
     first "-" names the CRDT the entity holds: `GCounter`, `PNCounter`, `GSet`,
@@ -314,8 +317,10 @@ class CrdtTckModel:
 
 class CrdtTwoStub:
     """The target of every forward and side effect of `CrdtTckModel`.
-    Register it as a CRDT entity. Its entity ids carry no type prefix; it may
-    hold a CRDT of any type (a GCounter, say), which only matters for deletion.
+    Register it as a CRDT entity, with the persistence id `crdt-tck-model-two`
+    (the TCK only warns about another one). Its entity ids carry no type
+    prefix; it may hold a CRDT of any type (a GCounter, say), which only
+    matters for deletion.
     """
 
     def __init__(self, channel):
@@ -333,8 +338,10 @@ class CrdtTwoStub:
 
 class CrdtTwoServicer:
     """The target of every forward and side effect of `CrdtTckModel`.
-    Register it as a CRDT entity. Its entity ids carry no type prefix; it may
-    hold a CRDT of any type (a GCounter, say), which only matters for deletion.
+    Register it as a CRDT entity, with the persistence id `crdt-tck-model-two`
+    (the TCK only warns about another one). Its entity ids carry no type
+    prefix; it may hold a CRDT of any type (a GCounter, say), which only
+    matters for deletion.
     """
 
     def Call(self, request, context):
@@ -364,8 +371,10 @@ def add_CrdtTwoServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class CrdtTwo:
     """The target of every forward and side effect of `CrdtTckModel`.
-    Register it as a CRDT entity. Its entity ids carry no type prefix; it may
-    hold a CRDT of any type (a GCounter, say), which only matters for deletion.
+    Register it as a CRDT entity, with the persistence id `crdt-tck-model-two`
+    (the TCK only warns about another one). Its entity ids carry no type
+    prefix; it may hold a CRDT of any type (a GCounter, say), which only
+    matters for deletion.
     """
 
     @staticmethod
@@ -398,10 +407,11 @@ class CrdtTwo:
 
 class CrdtConfiguredStub:
     """An entity for checking configuration reported in discovery.
-    Register it as a CRDT entity with a passivation timeout of 100 milliseconds
-    (`passivation_strategy.timeout.timeout = 100`), so that the proxy
-    passivates it after 100 ms without commands. Its entity ids carry no type
-    prefix.
+    Register it as a CRDT entity with the persistence id `crdt-configured`
+    (the TCK only warns about another one) and a passivation timeout of 100
+    milliseconds (`passivation_strategy.timeout.timeout = 100`), so that the
+    proxy passivates it after 100 ms without commands. Its entity ids carry no
+    type prefix.
     """
 
     def __init__(self, channel):
@@ -419,10 +429,11 @@ class CrdtConfiguredStub:
 
 class CrdtConfiguredServicer:
     """An entity for checking configuration reported in discovery.
-    Register it as a CRDT entity with a passivation timeout of 100 milliseconds
-    (`passivation_strategy.timeout.timeout = 100`), so that the proxy
-    passivates it after 100 ms without commands. Its entity ids carry no type
-    prefix.
+    Register it as a CRDT entity with the persistence id `crdt-configured`
+    (the TCK only warns about another one) and a passivation timeout of 100
+    milliseconds (`passivation_strategy.timeout.timeout = 100`), so that the
+    proxy passivates it after 100 ms without commands. Its entity ids carry no
+    type prefix.
     """
 
     def Call(self, request, context):
@@ -450,10 +461,11 @@ def add_CrdtConfiguredServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class CrdtConfigured:
     """An entity for checking configuration reported in discovery.
-    Register it as a CRDT entity with a passivation timeout of 100 milliseconds
-    (`passivation_strategy.timeout.timeout = 100`), so that the proxy
-    passivates it after 100 ms without commands. Its entity ids carry no type
-    prefix.
+    Register it as a CRDT entity with the persistence id `crdt-configured`
+    (the TCK only warns about another one) and a passivation timeout of 100
+    milliseconds (`passivation_strategy.timeout.timeout = 100`), so that the
+    proxy passivates it after 100 ms without commands. Its entity ids carry no
+    type prefix.
     """
 
     @staticmethod

@@ -36,7 +36,8 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class CrdtTckModelStub:
-    """The CRDT entity under test. Register it as a CRDT entity.
+    """The CRDT entity under test. Register it as a CRDT entity, with the
+    persistence id `crdt-tck-model` (the TCK only warns about another one).
 
     CRDT type: the entity id is `<type>-<anything>`, and the part before the
     first "-" names the CRDT the entity holds: `GCounter`, `PNCounter`, `GSet`,
@@ -109,7 +110,8 @@ class CrdtTckModelStub:
 
 @_typing.type_check_only
 class CrdtTckModelAsyncStub(CrdtTckModelStub):
-    """The CRDT entity under test. Register it as a CRDT entity.
+    """The CRDT entity under test. Register it as a CRDT entity, with the
+    persistence id `crdt-tck-model` (the TCK only warns about another one).
 
     CRDT type: the entity id is `<type>-<anything>`, and the part before the
     first "-" names the CRDT the entity holds: `GCounter`, `PNCounter`, `GSet`,
@@ -178,7 +180,8 @@ class CrdtTckModelAsyncStub(CrdtTckModelStub):
     """
 
 class CrdtTckModelServicer(metaclass=_abc_1.ABCMeta):
-    """The CRDT entity under test. Register it as a CRDT entity.
+    """The CRDT entity under test. Register it as a CRDT entity, with the
+    persistence id `crdt-tck-model` (the TCK only warns about another one).
 
     CRDT type: the entity id is `<type>-<anything>`, and the part before the
     first "-" names the CRDT the entity holds: `GCounter`, `PNCounter`, `GSet`,
@@ -260,8 +263,10 @@ def add_CrdtTckModelServicer_to_server(servicer: CrdtTckModelServicer, server: _
 
 class CrdtTwoStub:
     """The target of every forward and side effect of `CrdtTckModel`.
-    Register it as a CRDT entity. Its entity ids carry no type prefix; it may
-    hold a CRDT of any type (a GCounter, say), which only matters for deletion.
+    Register it as a CRDT entity, with the persistence id `crdt-tck-model-two`
+    (the TCK only warns about another one). Its entity ids carry no type
+    prefix; it may hold a CRDT of any type (a GCounter, say), which only
+    matters for deletion.
     """
 
     @_typing.overload
@@ -277,8 +282,10 @@ class CrdtTwoStub:
 @_typing.type_check_only
 class CrdtTwoAsyncStub(CrdtTwoStub):
     """The target of every forward and side effect of `CrdtTckModel`.
-    Register it as a CRDT entity. Its entity ids carry no type prefix; it may
-    hold a CRDT of any type (a GCounter, say), which only matters for deletion.
+    Register it as a CRDT entity, with the persistence id `crdt-tck-model-two`
+    (the TCK only warns about another one). Its entity ids carry no type
+    prefix; it may hold a CRDT of any type (a GCounter, say), which only
+    matters for deletion.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -290,8 +297,10 @@ class CrdtTwoAsyncStub(CrdtTwoStub):
 
 class CrdtTwoServicer(metaclass=_abc_1.ABCMeta):
     """The target of every forward and side effect of `CrdtTckModel`.
-    Register it as a CRDT entity. Its entity ids carry no type prefix; it may
-    hold a CRDT of any type (a GCounter, say), which only matters for deletion.
+    Register it as a CRDT entity, with the persistence id `crdt-tck-model-two`
+    (the TCK only warns about another one). Its entity ids carry no type
+    prefix; it may hold a CRDT of any type (a GCounter, say), which only
+    matters for deletion.
     """
 
     @_abc_1.abstractmethod
@@ -309,10 +318,11 @@ def add_CrdtTwoServicer_to_server(servicer: CrdtTwoServicer, server: _typing.Uni
 
 class CrdtConfiguredStub:
     """An entity for checking configuration reported in discovery.
-    Register it as a CRDT entity with a passivation timeout of 100 milliseconds
-    (`passivation_strategy.timeout.timeout = 100`), so that the proxy
-    passivates it after 100 ms without commands. Its entity ids carry no type
-    prefix.
+    Register it as a CRDT entity with the persistence id `crdt-configured`
+    (the TCK only warns about another one) and a passivation timeout of 100
+    milliseconds (`passivation_strategy.timeout.timeout = 100`), so that the
+    proxy passivates it after 100 ms without commands. Its entity ids carry no
+    type prefix.
     """
 
     @_typing.overload
@@ -325,10 +335,11 @@ class CrdtConfiguredStub:
 @_typing.type_check_only
 class CrdtConfiguredAsyncStub(CrdtConfiguredStub):
     """An entity for checking configuration reported in discovery.
-    Register it as a CRDT entity with a passivation timeout of 100 milliseconds
-    (`passivation_strategy.timeout.timeout = 100`), so that the proxy
-    passivates it after 100 ms without commands. Its entity ids carry no type
-    prefix.
+    Register it as a CRDT entity with the persistence id `crdt-configured`
+    (the TCK only warns about another one) and a passivation timeout of 100
+    milliseconds (`passivation_strategy.timeout.timeout = 100`), so that the
+    proxy passivates it after 100 ms without commands. Its entity ids carry no
+    type prefix.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -337,10 +348,11 @@ class CrdtConfiguredAsyncStub(CrdtConfiguredStub):
 
 class CrdtConfiguredServicer(metaclass=_abc_1.ABCMeta):
     """An entity for checking configuration reported in discovery.
-    Register it as a CRDT entity with a passivation timeout of 100 milliseconds
-    (`passivation_strategy.timeout.timeout = 100`), so that the proxy
-    passivates it after 100 ms without commands. Its entity ids carry no type
-    prefix.
+    Register it as a CRDT entity with the persistence id `crdt-configured`
+    (the TCK only warns about another one) and a passivation timeout of 100
+    milliseconds (`passivation_strategy.timeout.timeout = 100`), so that the
+    proxy passivates it after 100 ms without commands. Its entity ids carry no
+    type prefix.
     """
 
     @_abc_1.abstractmethod

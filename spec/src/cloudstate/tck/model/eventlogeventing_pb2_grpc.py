@@ -49,8 +49,8 @@ class EventLogSubscriberModelStub:
     `cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel/Effect`
     with payload `EffectRequest{id: subject, message: forward.message}`.
 
-    A step with neither set is never sent by the TCK; an implementation fails
-    such a call.
+    A step with neither set is never sent by the TCK; an implementation answers
+    such a step with an action failure (`ActionResponse.failure`).
     """
 
     def __init__(self, channel):
@@ -103,8 +103,8 @@ class EventLogSubscriberModelServicer:
     `cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel/Effect`
     with payload `EffectRequest{id: subject, message: forward.message}`.
 
-    A step with neither set is never sent by the TCK; an implementation fails
-    such a call.
+    A step with neither set is never sent by the TCK; an implementation answers
+    such a step with an action failure (`ActionResponse.failure`).
     """
 
     def ProcessEventOne(self, request, context):
@@ -194,8 +194,8 @@ class EventLogSubscriberModel:
     `cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel/Effect`
     with payload `EffectRequest{id: subject, message: forward.message}`.
 
-    A step with neither set is never sent by the TCK; an implementation fails
-    such a call.
+    A step with neither set is never sent by the TCK; an implementation answers
+    such a step with an action failure (`ActionResponse.failure`).
     """
 
     @staticmethod

@@ -58,8 +58,8 @@ class EventLogSubscriberModelStub:
       `cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel/Effect`
       with payload `EffectRequest{id: subject, message: forward.message}`.
 
-    A step with neither set is never sent by the TCK; an implementation fails
-    such a call.
+    A step with neither set is never sent by the TCK; an implementation answers
+    such a step with an action failure (`ActionResponse.failure`).
     """
 
     @_typing.overload
@@ -108,8 +108,8 @@ class EventLogSubscriberModelAsyncStub(EventLogSubscriberModelStub):
       `cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel/Effect`
       with payload `EffectRequest{id: subject, message: forward.message}`.
 
-    A step with neither set is never sent by the TCK; an implementation fails
-    such a call.
+    A step with neither set is never sent by the TCK; an implementation answers
+    such a step with an action failure (`ActionResponse.failure`).
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -154,8 +154,8 @@ class EventLogSubscriberModelServicer(metaclass=_abc_1.ABCMeta):
       `cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel/Effect`
       with payload `EffectRequest{id: subject, message: forward.message}`.
 
-    A step with neither set is never sent by the TCK; an implementation fails
-    such a call.
+    A step with neither set is never sent by the TCK; an implementation answers
+    such a step with an action failure (`ActionResponse.failure`).
     """
 
     @_abc_1.abstractmethod

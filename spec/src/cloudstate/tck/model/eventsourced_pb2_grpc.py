@@ -251,8 +251,8 @@ class EventSourcedTckModel:
 
 class EventSourcedTwoStub:
     """The target of every forward and side effect of `EventSourcedTckModel`.
-    Register it as an event-sourced entity; the TCK does not check its
-    persistence id (`event-sourced-tck-model-two` is the suggested one).
+    Register it as an event-sourced entity, with the persistence id
+    `event-sourced-tck-model-two` (the TCK only warns about another one).
     """
 
     def __init__(self, channel):
@@ -270,8 +270,8 @@ class EventSourcedTwoStub:
 
 class EventSourcedTwoServicer:
     """The target of every forward and side effect of `EventSourcedTckModel`.
-    Register it as an event-sourced entity; the TCK does not check its
-    persistence id (`event-sourced-tck-model-two` is the suggested one).
+    Register it as an event-sourced entity, with the persistence id
+    `event-sourced-tck-model-two` (the TCK only warns about another one).
     """
 
     def Call(self, request, context):
@@ -300,8 +300,8 @@ def add_EventSourcedTwoServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class EventSourcedTwo:
     """The target of every forward and side effect of `EventSourcedTckModel`.
-    Register it as an event-sourced entity; the TCK does not check its
-    persistence id (`event-sourced-tck-model-two` is the suggested one).
+    Register it as an event-sourced entity, with the persistence id
+    `event-sourced-tck-model-two` (the TCK only warns about another one).
     """
 
     @staticmethod

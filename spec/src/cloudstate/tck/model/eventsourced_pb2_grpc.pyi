@@ -223,8 +223,8 @@ def add_EventSourcedTckModelServicer_to_server(servicer: EventSourcedTckModelSer
 
 class EventSourcedTwoStub:
     """The target of every forward and side effect of `EventSourcedTckModel`.
-    Register it as an event-sourced entity; the TCK does not check its
-    persistence id (`event-sourced-tck-model-two` is the suggested one).
+    Register it as an event-sourced entity, with the persistence id
+    `event-sourced-tck-model-two` (the TCK only warns about another one).
     """
 
     @_typing.overload
@@ -239,8 +239,8 @@ class EventSourcedTwoStub:
 @_typing.type_check_only
 class EventSourcedTwoAsyncStub(EventSourcedTwoStub):
     """The target of every forward and side effect of `EventSourcedTckModel`.
-    Register it as an event-sourced entity; the TCK does not check its
-    persistence id (`event-sourced-tck-model-two` is the suggested one).
+    Register it as an event-sourced entity, with the persistence id
+    `event-sourced-tck-model-two` (the TCK only warns about another one).
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -251,8 +251,8 @@ class EventSourcedTwoAsyncStub(EventSourcedTwoStub):
 
 class EventSourcedTwoServicer(metaclass=_abc_1.ABCMeta):
     """The target of every forward and side effect of `EventSourcedTckModel`.
-    Register it as an event-sourced entity; the TCK does not check its
-    persistence id (`event-sourced-tck-model-two` is the suggested one).
+    Register it as an event-sourced entity, with the persistence id
+    `event-sourced-tck-model-two` (the TCK only warns about another one).
     """
 
     @_abc_1.abstractmethod
