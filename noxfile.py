@@ -50,7 +50,7 @@ def _python_sources(component: str) -> list[str]:
     # other components keep their packages under src/.
     if not (ROOT / component / "src").is_dir():
         return [component]
-    return [f"{component}/{part}" for part in ("src", "tools", "tests") if (ROOT / component / part).is_dir()]
+    return [f"{component}/{part}" for part in ("src", "examples", "tools", "tests") if (ROOT / component / part).is_dir()]
 
 
 @nox.session

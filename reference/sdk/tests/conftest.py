@@ -1,0 +1,50 @@
+"""Fixtures for the SDK tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import grpc
+import pytest
+from cloudstate import event_sourced_pb2_grpc, value_entity_pb2_grpc
+from cloudstate_sdk.tck_model import entities
+from sdk_harness import Stream, serving
+
+
+@pytest.fixture
+async def tck_channel() -> AsyncIterator[grpc.aio.Channel]:
+    """A channel to a real SDK server serving the TCK models."""
+    async with serving(entities()) as channel:
+        yield channel
+
+
+def _opener(stub: Any) -> Iterator[Callable[[], Stream]]:
+    calls: list[Any] = []
+
+    def open_stream() -> Stream:
+        calls.append(stub.handle())
+        return Stream(calls[-1])
+
+    yield open_stream
+    for call in calls:
+        call.cancel()
+
+
+@pytest.fixture
+def es_stream(tck_channel: grpc.aio.Channel) -> Iterator[Callable[[], Stream]]:
+    """Opens event sourced streams: ``stream = es_stream()``."""
+    yield from _opener(event_sourced_pb2_grpc.EventSourcedStub(tck_channel))
+
+
+@pytest.fixture
+def ve_stream(tck_channel: grpc.aio.Channel) -> Iterator[Callable[[], Stream]]:
+    """Opens value entity streams: ``stream = ve_stream()``."""
+    yield from _opener(value_entity_pb2_grpc.ValueEntityStub(tck_channel))
+
+
+@pytest.fixture(autouse=True)
+def _quiet_sdk_errors(caplog: pytest.LogCaptureFixture) -> None:
+    # Failures are logged at ERROR on purpose; keep them captured per test.
+    caplog.set_level(logging.INFO, logger="cloudstate_sdk")
