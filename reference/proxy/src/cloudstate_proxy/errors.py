@@ -128,7 +128,12 @@ class DiscoveryError(Exception):
     """The user function's EntitySpec cannot be served (bad version, descriptors or entities).
 
     Permanent: the proxy reports it, stays unready and does not try again.
+    ``problems`` lists every problem found, each reported on its own.
     """
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 class ProtocolViolation(Exception):

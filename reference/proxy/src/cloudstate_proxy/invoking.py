@@ -37,6 +37,9 @@ class Response:
 
     message: message.Message  # an instance of the method's output type
     metadata: tuple[MetadataEntry, ...] = ()
+    #: The message's bytes exactly as the user function sent them, when the proxy has them; gRPC ingress
+    #: sends these byte for byte (spec CMD-017), HTTP/JSON renders ``message``.
+    raw: bytes | None = None
 
 
 class Invoker(Protocol):
