@@ -20,6 +20,8 @@ ROOT = Path(__file__).parent
 SPEC = ROOT / "spec"
 # In dependency order: everything depends on spec; tck depends on nothing else of ours.
 COMPONENTS = ["spec", "reference/sdk", "reference/proxy", "tck", "operator"]
+# Plain script folders (no distribution of their own) that are linted, type-checked and tested too.
+SCRIPT_FOLDERS = ["bench"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
@@ -89,7 +91,7 @@ def spec(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff (check and format) on hand-written code; buf lint, format and breaking on the protos."""
     session.install("ruff", BUF, *CODEGEN, "googleapis-common-protos")
-    sources = ["noxfile.py", *(s for c in _components() for s in _python_sources(c))]
+    sources = ["noxfile.py", *(s for c in _components() for s in _python_sources(c)), *SCRIPT_FOLDERS]
     session.run("ruff", "check", *sources)
     session.run("ruff", "format", "--check", *sources)
     session.install("-e", str(SPEC))
@@ -104,6 +106,8 @@ def typecheck(session: nox.Session) -> None:
     _install_components(session)
     for component in _components():
         session.run("mypy", *_python_sources(component))
+    for folder in SCRIPT_FOLDERS:
+        session.run("mypy", folder)
 
 
 @nox.session
@@ -111,6 +115,13 @@ def tests(session: nox.Session) -> None:
     """The whole test suite: every component's tests, warnings are errors."""
     session.install(*TEST_TOOLS)
     _install_components(session)
-    for component in _components():
-        if (ROOT / component / "tests").is_dir():
-            session.run("pytest", f"{component}/tests", *session.posargs)
+    for folder in [*_components(), *SCRIPT_FOLDERS]:
+        if (ROOT / folder / "tests").is_dir():
+            session.run("pytest", f"{folder}/tests", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Throughput and latency of the proxy beside a bare grpc.aio server (figures only, never asserted)."""
+    _install_components(session)
+    session.run("python", "bench/run.py", *session.posargs)
