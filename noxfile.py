@@ -52,7 +52,8 @@ def _python_sources(component: str) -> list[str]:
     # other components keep their packages under src/.
     if not (ROOT / component / "src").is_dir():
         return [component]
-    return [f"{component}/{part}" for part in ("src", "examples", "tools", "tests") if (ROOT / component / part).is_dir()]
+    parts = ("src", "examples", "tools", "tests")
+    return [f"{component}/{part}" for part in parts if (ROOT / component / part).is_dir()]
 
 
 @nox.session

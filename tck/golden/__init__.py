@@ -1,0 +1,14 @@
+"""Fixed scenarios (golden transcripts) from the upstream TCK, run beside the generated programs.
+
+Each module maps scenario names to functions ``(user_function, recorder) -> None``.
+"""
+
+from tck.golden import action, eventsourced, valueentity
+
+SCENARIOS = {
+    "event-sourced": eventsourced.SCENARIOS,
+    "value-entity": valueentity.SCENARIOS,
+    "action": action.SCENARIOS,
+}
+
+__all__ = ["SCENARIOS"]
