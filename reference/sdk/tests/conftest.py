@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -48,3 +49,12 @@ def ve_stream(tck_channel: grpc.aio.Channel) -> Iterator[Callable[[], Stream]]:
 def _quiet_sdk_errors(caplog: pytest.LogCaptureFixture) -> None:
     # Failures are logged at ERROR on purpose; keep them captured per test.
     caplog.set_level(logging.INFO, logger="cloudstate_sdk")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_implicit_event_loop() -> None:
+    # Python 3.11's asyncio.get_event_loop() creates a loop when none was ever
+    # set; pytest-asyncio calls it between tests and restores what it got, so
+    # such a loop is never closed and its ResourceWarning (an error here) hits
+    # a random later test. Having "set" no loop turns that into a plain None.
+    asyncio.set_event_loop(None)

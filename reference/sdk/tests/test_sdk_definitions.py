@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from cloudstate.tck.model import action_pb2, eventsourced_pb2, valueentity_pb2
+from cloudstate.tck.model import action_pb2, crdt_pb2, eventsourced_pb2, valueentity_pb2
 from cloudstate_examples.greeter import greeter_pb2
 from cloudstate_sdk import (
     Action,
@@ -177,6 +177,6 @@ def test_service_call_refs() -> None:
 def test_crdt_entities_allow_server_streaming_but_not_client_streaming() -> None:
     with pytest.raises(DefinitionError, match="method GreetAll is client-streaming"):
         CrdtEntity(GREETER)
-    entity = CrdtEntity("cloudstate.tck.model.crdt.CrdtTckModel", initial_state=GCounter)
+    entity = CrdtEntity(crdt_pb2.DESCRIPTOR.services_by_name["CrdtTckModel"], initial_state=GCounter)
     assert isinstance(entity.new_state("x"), GCounter)
     assert CrdtEntity("cloudstate.tck.model.crdt.CrdtTwo").new_state("x") is None

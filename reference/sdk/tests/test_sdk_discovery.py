@@ -63,7 +63,7 @@ async def test_entities_carry_type_persistence_id_and_passivation() -> None:
     assert by_name["com.example.shoppingcart.ShoppingCart"].persistence_id == "shopping-cart"
     crdt = by_name["cloudstate.tck.model.crdt.CrdtConfigured"]
     assert (crdt.entity_type, crdt.passivation_strategy.timeout.timeout) == ("cloudstate.crdt.Crdt", 100)
-    assert len(spec.entities) == 12
+    assert len(spec.entities) == 15
 
 
 async def test_descriptor_set_holds_every_transitive_import_in_order() -> None:

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 from cloudstate.tck.model import eventsourced_pb2 as pb
-from cloudstate_sdk import EventSourcedContext, EventSourcedEntity, Failure, HandlerError, PayloadError, Reply
+from cloudstate_sdk import (
+    EventSourcedContext,
+    EventSourcedEntity,
+    Failure,
+    HandlerError,
+    PayloadError,
+    Reply,
+    pack_json,
+)
 from cloudstate_sdk.tck_model import eventsourced
 from cloudstate_sdk.testing import EventSourcedTestKit
 from hypothesis import given
@@ -139,3 +147,24 @@ async def test_async_variant_in_a_running_loop() -> None:
     assert (await kit.handle_async("Process", emits("A"))).reply == pb.Response(message="A")
     # The plain form also works here, because the handler never waits.
     assert kit.handle("Process", emits("B")).reply == pb.Response(message="AB")
+
+
+def test_an_event_emitted_packed_reaches_its_handler_unpacked() -> None:
+    """pack_json(..., "Name") chooses the JSON type name; handlers see the data, at emit and at replay alike."""
+    journal = EventSourcedEntity("cloudstate.tck.model.EventSourcedTckModel", initial_state=list)
+
+    @journal.command("Process")
+    def process(state: list[str], request: pb.Request, ctx: EventSourcedContext) -> pb.Response:
+        for action in request.actions:
+            ctx.emit(pack_json({"value": action.emit.value}, "Noted"))
+        return pb.Response(message=",".join(state))
+
+    @journal.event(dict)
+    def noted(state: list[str], event: dict[str, str]) -> None:
+        state.append(event["value"])
+
+    kit = EventSourcedTestKit(journal, "j")
+    result = kit.handle("Process", emits("a", "b"))
+    assert result.reply == pb.Response(message="a,b")
+    assert [e.type_url for e in result.events] == ["json.cloudstate.io/Noted"] * 2
+    assert EventSourcedTestKit(journal, "j", events=kit.events).state == ["a", "b"]

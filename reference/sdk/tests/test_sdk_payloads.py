@@ -108,3 +108,19 @@ def test_unpackable_values(value: object) -> None:
 def test_unpack_errors(packed: any_pb2.Any, text: str) -> None:
     with pytest.raises(PayloadError, match=text):
         unpack(packed)
+
+
+def test_an_any_is_a_payload_already() -> None:
+    """pack passes an Any through instead of wrapping it (ANY-007/ANY-008 treat Any-typed payloads so)."""
+    inner = pack_json({"a": 1}, "Thing")
+    outer = pack(inner)
+    assert outer == inner
+    assert outer is not inner
+    assert unpack(outer) == {"a": 1}
+
+
+@pytest.mark.parametrize("name", ["", "a/b"])
+def test_json_type_names_are_non_empty_without_slashes(name: str) -> None:
+    """ANY-017."""
+    with pytest.raises(PayloadError, match="JSON type name"):
+        pack_json({}, name)

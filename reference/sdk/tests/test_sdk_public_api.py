@@ -64,11 +64,17 @@ def test_testing_names() -> None:
     assert sorted(cloudstate_sdk.testing.__all__) == [
         "ActionResult",
         "ActionTestKit",
+        "CancelResult",
+        "CrdtResult",
+        "CrdtTestKit",
         "EventSourcedResult",
         "EventSourcedTestKit",
+        "StreamedMessage",
         "ValueEntityResult",
         "ValueEntityTestKit",
     ]
+    for name in cloudstate_sdk.testing.__all__:
+        assert hasattr(cloudstate_sdk.testing, name)
 
 
 def test_errors_share_one_root() -> None:

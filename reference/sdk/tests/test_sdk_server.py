@@ -75,11 +75,12 @@ async def _discover_until_up(address: str, process: subprocess.Popen[bytes]) -> 
 @pytest.mark.parametrize(
     ("module", "how", "service", "entities"),
     [
-        ("cloudstate_sdk.tck_model", "argument", "cloudstate-tck-model", 11),
-        ("cloudstate_sdk.tck_model", "environment", "cloudstate-tck-model", 11),
+        ("cloudstate_sdk.tck_model", "argument", "cloudstate-tck-model", 14),
+        ("cloudstate_sdk.tck_model", "environment", "cloudstate-tck-model", 14),
         ("cloudstate_examples.shoppingcart", "environment", "shopping-cart", 1),
         ("cloudstate_examples.valuecart", "environment", "value-shopping-cart", 1),
         ("cloudstate_examples.greeter", "environment", "greeter", 1),
+        ("cloudstate_examples.chat", "environment", "chat", 2),
     ],
 )
 async def test_processes_serve_and_stop_on_sigterm(module: str, how: str, service: str, entities: int) -> None:

@@ -2,5 +2,6 @@
 
 - ``shoppingcart``: a shopping cart as an event-sourced entity;
 - ``valuecart``: the same cart as a value entity;
-- ``greeter``: an action with one method per streaming shape.
+- ``greeter``: an action with one method per streaming shape;
+- ``chat``: presence (a Vote) and chat room membership (an ORSet) as CRDT entities.
 """

@@ -47,6 +47,13 @@ class CrdtInstance(_StateHolder):
         self.deleted = False
         self._subscriptions: dict[int, _Subscription] = {}
 
+    def _open_streams(self, method_name: str | None, exclude: int) -> int:
+        return sum(
+            1
+            for sub in self._subscriptions.values()
+            if sub.command_id != exclude and (method_name is None or sub.method.name == method_name)
+        )
+
     def _state_action(self, delete: bool, consistency: WriteConsistency) -> crdt_pb2.CrdtStateAction | None:
         if delete:
             self.deleted = True

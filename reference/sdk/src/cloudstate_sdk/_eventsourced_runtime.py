@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 
 from cloudstate_sdk._definition import empty_output
 from cloudstate_sdk.context import run_handler
@@ -18,7 +19,7 @@ from cloudstate_sdk.errors import HandlerError
 from cloudstate_sdk.eventsourced import EventSourcedContext, EventSourcedEntity
 from cloudstate_sdk.metadata import Metadata
 from cloudstate_sdk.outcomes import Outcome
-from cloudstate_sdk.payloads import pack
+from cloudstate_sdk.payloads import ANY_TYPE_NAME, pack, unpack
 
 
 @dataclass
@@ -57,6 +58,10 @@ class EventSourcedInstance:
         self.sequence = sequence
 
     def _apply(self, event: object) -> None:
+        if isinstance(event, Message) and event.DESCRIPTOR.full_name == ANY_TYPE_NAME:
+            # An event emitted ready-packed (e.g. pack_json(..., "Name")) reaches
+            # its handler unpacked, exactly as it will when the proxy replays it.
+            event = unpack(pack(event), pool=self.entity.pool)
         handler = self.entity.event_handler_for(event)
         if handler is None:
             raise HandlerError(

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cloudstate import entity_pb2
-from google.protobuf import message_factory
+from google.protobuf import any_pb2, message_factory
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from cloudstate_sdk.errors import ProtocolError
 from cloudstate_sdk.metadata import Metadata
-from cloudstate_sdk.payloads import type_name_of
+from cloudstate_sdk.payloads import ANY_TYPE_NAME, type_name_of
 
 if TYPE_CHECKING:
     from cloudstate_sdk._definition import Definition
@@ -29,13 +29,17 @@ def decode_input(method: MethodDescriptor, payload_holder: Message, where: str) 
     """Decode a command's payload as the method's input type, or raise ProtocolError.
 
     ``payload_holder`` is the Command or ActionCommand; an unset payload means
-    the default instance of the input type.
+    the default instance of the input type. A method whose input type is
+    ``google.protobuf.Any`` gets the payload itself, whatever its type URL
+    (EVT-027): the proxy does not wrap such inputs in a second ``Any``.
     """
     message_type = message_factory.GetMessageClass(method.input_type)
     if not payload_holder.HasField("payload"):
         return message_type()
     payload = payload_holder.payload  # type: ignore[attr-defined]
     expected = method.input_type.full_name
+    if expected == ANY_TYPE_NAME:
+        return any_pb2.Any(type_url=payload.type_url, value=payload.value)
     if type_name_of(payload) != expected:
         raise ProtocolError(f"{where}: the payload is a {payload.type_url!r}, but {method.name} takes {expected}")
     try:

@@ -73,25 +73,46 @@ class _StateHolder:
     crdt: Crdt | None
     deleted: bool
 
+    def _open_streams(self, method_name: str | None, exclude: int) -> int:
+        raise NotImplementedError
 
-class CrdtContext(EntityContext):
-    """The context of one command of a CRDT entity."""
 
-    def __init__(
-        self, holder: _StateHolder, entity_id: str, command_id: int, name: str, metadata: Metadata, streamed: bool
-    ) -> None:
+class _CrdtEntityContext(EntityContext):
+    """What the CRDT contexts share: the entity's CRDT and its open streamed calls."""
+
+    def __init__(self, holder: _StateHolder, entity_id: str, command_id: int, name: str, metadata: Metadata) -> None:
         super().__init__(entity_id, command_id, name, metadata)
         self._holder = holder
-        self._streamed = streamed
-        self.write_consistency = WriteConsistency.LOCAL
-        self._delete = False
-        self._on_change: ChangeCallback | None = None
-        self._on_cancel: CancelCallback | None = None
 
     @property
     def state(self) -> Any:
         """The entity's CRDT, or None when it has none yet."""
         return self._holder.crdt
+
+    def open_streams(self, method_name: str | None = None) -> int:
+        """How many other streamed calls of this entity are open here, optionally only calls of ``method_name``.
+
+        A streamed call counts from the moment its handler registered ``on_change``
+        or ``on_cancel`` until it ends or its client goes away; the call this context
+        belongs to is never counted. The count is local to this user function: a
+        presence tracker votes true on the first connection and false when the last
+        one goes (``ctx.open_streams("Connect") == 0`` in ``on_cancel``).
+        """
+        return self._holder._open_streams(method_name, self.command_id)
+
+
+class CrdtContext(_CrdtEntityContext):
+    """The context of one command of a CRDT entity."""
+
+    def __init__(
+        self, holder: _StateHolder, entity_id: str, command_id: int, name: str, metadata: Metadata, streamed: bool
+    ) -> None:
+        super().__init__(holder, entity_id, command_id, name, metadata)
+        self._streamed = streamed
+        self.write_consistency = WriteConsistency.LOCAL
+        self._delete = False
+        self._on_change: ChangeCallback | None = None
+        self._on_cancel: CancelCallback | None = None
 
     def set_state(self, crdt: Crdt) -> None:
         """Give an entity without state its CRDT (its type is then fixed)."""
@@ -127,31 +148,21 @@ class CrdtContext(EntityContext):
             raise HandlerError(f"{self.command_name} was not called as a stream; check ctx.streamed first")
 
 
-class SubscriptionContext(EntityContext):
+class SubscriptionContext(_CrdtEntityContext):
     """The context of an on_change callback: reply (return), forward, fail, effects, end the stream."""
 
     def __init__(self, holder: _StateHolder, entity_id: str, command_id: int, name: str, metadata: Metadata) -> None:
-        super().__init__(entity_id, command_id, name, metadata)
-        self._holder = holder
+        super().__init__(holder, entity_id, command_id, name, metadata)
         self._end = False
-
-    @property
-    def state(self) -> Any:
-        return self._holder.crdt
 
     def end_stream(self) -> None:
         """Complete the client's stream after this message."""
         self._end = True
 
 
-class StreamCancelledContext(EntityContext):
+class StreamCancelledContext(_CrdtEntityContext):
     """The context of an on_cancel callback: change the state, add side effects."""
 
     def __init__(self, holder: _StateHolder, entity_id: str, command_id: int, name: str, metadata: Metadata) -> None:
-        super().__init__(entity_id, command_id, name, metadata)
-        self._holder = holder
+        super().__init__(holder, entity_id, command_id, name, metadata)
         self.write_consistency = WriteConsistency.LOCAL
-
-    @property
-    def state(self) -> Any:
-        return self._holder.crdt

@@ -15,6 +15,11 @@ Python values map as: ``str`` -> string, ``bytes`` -> bytes, ``int`` -> int64,
 ``float`` -> double, ``bool`` -> bool; ``dict``, ``list``, ``tuple`` and
 ``None`` -> JSON. Stable bytes matter because CRDT sets and maps compare
 elements by their serialized form.
+
+A ``google.protobuf.Any`` is a payload already: :func:`pack` passes it through
+instead of wrapping it in a second ``Any`` (spec ANY-007/ANY-008 deliver
+``Any``-typed inputs and outputs the same way), which is how a handler emits
+or replies with a value packed by :func:`pack_json` under a chosen type name.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ _PYTHON_SCALARS: tuple[tuple[type, str], ...] = (
 
 _JSON_TYPES = (dict, list, tuple, type(None))
 
+ANY_TYPE_NAME = "google.protobuf.Any"
+
 
 def canonical_json(value: object) -> bytes:
     """Encode plain data as canonical JSON: sorted keys, no whitespace, UTF-8."""
@@ -72,6 +79,8 @@ def pack(value: object) -> any_pb2.Any:
     """Pack a protobuf message, a scalar or plain JSON data into an ``Any``."""
     if isinstance(value, Message):
         name = value.DESCRIPTOR.full_name
+        if name == ANY_TYPE_NAME:
+            return any_pb2.Any(type_url=value.type_url, value=value.value)  # type: ignore[attr-defined]
         return any_pb2.Any(type_url=MESSAGE_PREFIX + name, value=value.SerializeToString(deterministic=True))
     for python_type, scalar in _PYTHON_SCALARS:
         if isinstance(value, python_type):
@@ -93,7 +102,9 @@ def pack_json(value: object, type_name: str | None = None) -> any_pb2.Any:
     The type name defaults to the Python type's name (``dict``, ``list``, ...);
     give one explicitly when readers tell values apart by it.
     """
-    name = type_name or type(value).__name__
+    name = type(value).__name__ if type_name is None else type_name
+    if not name or "/" in name:
+        raise PayloadError(f"a JSON type name must be non-empty and contain no '/', got {name!r}")
     wrapper = wrappers_pb2.BytesValue(value=canonical_json(value))
     return any_pb2.Any(type_url=JSON_PREFIX + name, value=wrapper.SerializeToString(deterministic=True))
 
