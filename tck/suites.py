@@ -62,6 +62,8 @@ class RunContext:
     user_function_process: Restartable | None = None
     #: Lines describing protocol messages of the example being run; suites append, the runner clears per example.
     transcript: list[str] = dataclasses.field(default_factory=list)
+    #: The seed to draw programs from (``tck.machines.run_machine``); None lets Hypothesis choose.
+    seed: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,7 +94,8 @@ class Suite:
 
     name: str  # e.g. "sdk/eventsourced", "proxy/valueentity"
     direction: Direction
-    capability: str  # a capability of spec/requirements.yaml: event-sourced, value-entity, action, crdt, eventing, core, http
+    #: A capability of spec/requirements.yaml: event-sourced, value-entity, action, crdt, eventing, core or http.
+    capability: str
     #: The TCK model services (full names) the implementation must declare for this suite to apply.
     services: Sequence[str]
     run: Callable[[RunContext], SuiteResult]
