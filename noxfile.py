@@ -19,7 +19,7 @@ import nox
 ROOT = Path(__file__).parent
 SPEC = ROOT / "spec"
 # In dependency order: everything depends on spec; tck depends on nothing else of ours.
-COMPONENTS = ["spec", "reference/sdk", "reference/proxy", "tck", "operator"]
+COMPONENTS = ["spec", "reference/sdk", "reference/proxy", "tck", "operator", "images"]
 # Plain script folders (no distribution of their own) that are linted, type-checked and tested too.
 SCRIPT_FOLDERS = ["bench"]
 
@@ -119,6 +119,13 @@ def tests(session: nox.Session) -> None:
     for folder in [*_components(), *SCRIPT_FOLDERS]:
         if (ROOT / folder / "tests").is_dir():
             session.run("pytest", f"{folder}/tests", *session.posargs)
+
+
+@nox.session
+def images(session: nox.Session) -> None:
+    """Build the container images (cloudstate/<name>:<version> and :dev); needs a Docker engine (images/docker-up.sh)."""
+    session.install("pip", "hatchling")  # uv-made venvs have no pip; hatchling avoids isolated builds
+    session.run("python", "images/build.py", *session.posargs)
 
 
 @nox.session
