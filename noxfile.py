@@ -32,8 +32,19 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 # byte-identical files (the freshness tests depend on it).
 CODEGEN = ["grpcio-tools==1.85.1", "mypy-protobuf==5.1.0"]
 BUF = "buf-bin==1.75.0"
-TEST_TOOLS = ["pytest>=8", "hypothesis>=6.100", "pytest-asyncio>=0.24", "markdown-it-py", "build", BUF, *CODEGEN]
-TYPING_TOOLS = ["mypy", "types-protobuf", "types-PyYAML", "asyncpg-stubs"]
+TEST_TOOLS = [
+    "pytest>=8",
+    "hypothesis>=6.100",
+    "pytest-asyncio>=0.24",
+    "markdown-it-py",
+    "build",
+    "kmock>=0.8",
+    "kubernetes-validate>=1.31",
+    "jsonschema>=4.20",
+    BUF,
+    *CODEGEN,
+]
+TYPING_TOOLS = ["mypy", "types-protobuf", "types-PyYAML", "types-jsonschema", "asyncpg-stubs"]
 
 
 def _components() -> list[str]:
@@ -126,6 +137,13 @@ def images(session: nox.Session) -> None:
     """Build the container images (cloudstate/<name>:<version> and :dev); needs a Docker engine (images/docker-up.sh)."""
     session.install("pip", "hatchling")  # uv-made venvs have no pip; hatchling avoids isolated builds
     session.run("python", "images/build.py", *session.posargs)
+
+
+@nox.session(name="operator_e2e")
+def operator_e2e(session: nox.Session) -> None:
+    """The operator end to end on the cluster in KUBECONFIG (skips cleanly without one)."""
+    _install_components(session)
+    session.run("python", "operator/tools/e2e.py", *session.posargs)
 
 
 @nox.session
