@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tck.checks import ConformanceError, Recorder
+from tck.checks import Recorder
 from tck.golden import SCENARIOS
 from tck.golden.exchange import Scenario
 from tck.machines import entity as common
@@ -27,9 +27,10 @@ pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("cloudstate_sdk") is None, reason="the reference SDK (reference/sdk) is not installed"
 )
 
-# Conformance gaps of the reference SDK that the TCK found, excluded here so that the rest is still checked;
-# test_known_gaps_are_still_open fails once one is fixed, so that the exclusion is removed.
-KNOWN_GAPS = frozenset({"FAIL-044"})  # stream failures for proxy violations lack the "protocol violation: " prefix
+# Conformance gaps of the reference SDK that the TCK found, excluded here so that the rest is still checked.
+# When a gap is found, add its ID here with a strict-xfail test that shows it, so that fixing it forces the
+# exclusion out (FAIL-044 went this way: stream failures for proxy violations now say "protocol violation: ").
+KNOWN_GAPS: frozenset[str] = frozenset()
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +59,9 @@ def test_scenario(scenario: Scenario, sdk: UserFunction) -> None:
     scenario(sdk, Recorder())
 
 
-@pytest.mark.xfail(strict=True, raises=ConformanceError, reason="FAIL-044 is a known gap of the reference SDK")
-def test_known_gaps_are_still_open(sdk: UserFunction) -> None:
+def test_proxy_violations_are_reported_as_such(sdk: UserFunction) -> None:
     stream = sdk.event_sourced()
     check = eventsourced_checks.VIOLATIONS["command-before-init"]
-    common.break_at_start(Recorder(), stream, EventSourcedMachine.WIRE, "command-before-init", "gap", check)
+    rec = Recorder()
+    common.break_at_start(rec, stream, EventSourcedMachine.WIRE, "command-before-init", "gap", check)
+    assert not rec.failed

@@ -42,9 +42,9 @@ class _Stream(EntityStream):
             return []
         instance = self._instance
         if instance is None:
-            raise self.fail(f"expected init as the first message, got {kind or 'a message with nothing set'}")
+            raise self.violation(f"expected init as the first message, got {kind or 'a message with nothing set'}")
         if instance.deleted and kind != "delete":
-            raise self.fail(f"received {kind or 'a message with nothing set'} after the entity was deleted")
+            raise self.violation(f"received {kind or 'a message with nothing set'} after the entity was deleted")
         if kind == "command":
             return await self._command(instance, message.command)
         if kind == "delta":
@@ -55,14 +55,14 @@ class _Stream(EntityStream):
         if kind == "delete":
             instance.delete()
             return []
-        raise self.fail("received a message with nothing set")
+        raise self.violation("received a message with nothing set")
 
     def _init(self, init: crdt_pb2.CrdtInit) -> None:
         if self._instance is not None:
-            raise self.fail("received a second init")
+            raise self.violation("received a second init")
         entity = self._entities.get(init.service_name)
         if entity is None:
-            raise self.fail(f"init names {init.service_name!r}, which is not served as a CRDT entity")
+            raise self.violation(f"init names {init.service_name!r}, which is not served as a CRDT entity")
         self.service_name, self.entity_id = init.service_name, init.entity_id
         delta = init.delta if init.HasField("delta") else None
         try:

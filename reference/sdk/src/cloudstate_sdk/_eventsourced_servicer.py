@@ -52,7 +52,7 @@ class _Stream(EntityStream):
     def on_init(self, init: es.EventSourcedInit) -> None:
         entity = self._entities.get(init.service_name)
         if entity is None:
-            raise self.fail(f"init names {init.service_name!r}, which is not served as an event sourced entity")
+            raise self.violation(f"init names {init.service_name!r}, which is not served as an event sourced entity")
         self.service_name, self.entity_id = init.service_name, init.entity_id
         self._instance = instance = EventSourcedInstance(entity, init.entity_id)
         if init.HasField("snapshot"):
@@ -68,7 +68,7 @@ class _Stream(EntityStream):
             return
         event = message.event
         if self._commands_seen:
-            raise self.fail(f"received event {event.sequence} after a command")
+            raise self.violation(f"received event {event.sequence} after a command")
         try:
             self._instance.replay(event.sequence, unpack(event.payload, pool=self._instance.entity.pool))
         except Exception as error:
@@ -79,7 +79,7 @@ class _Stream(EntityStream):
         instance = self._instance
         self._commands_seen = True
         if self._restarting:
-            raise self.fail(f"received command {command.id} after asking for a restart", command.id)
+            raise self.violation(f"received command {command.id} after asking for a restart", command.id)
         payload, metadata = self.check_command(instance.entity, command)
         result = await self.run(command, instance.handle(command.id, command.name, payload, metadata))
         reply = es.EventSourcedReply(command_id=command.id, client_action=result.outcome.client_action())

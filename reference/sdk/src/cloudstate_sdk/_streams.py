@@ -88,18 +88,23 @@ class EntityStream:
     def fail(self, description: str, command_id: int = 0) -> StreamEnded:
         return StreamEnded(stream_failure(f"{self.name}: {description}", command_id))
 
+    def violation(self, description: str, command_id: int = 0) -> StreamEnded:
+        """End the stream because the proxy broke the protocol (FAIL-044: the description says so first)."""
+        logger.error("protocol violation by the proxy on %s: %s", self.name, description)
+        return StreamEnded(stream_failure(f"protocol violation: {self.name}: {description}", command_id))
+
     def check_command(self, definition: Definition, command: entity_pb2.Command) -> tuple[Message, Metadata]:
         """Validate a command against the stream and the definition; returns the decoded payload and metadata."""
         where = f"command {command.id} ({command.name!r})"
         if command.entity_id != self.entity_id:
-            raise self.fail(f"{where} is for entity {command.entity_id!r}", command.id)
+            raise self.violation(f"{where} is for entity {command.entity_id!r}", command.id)
         found = definition.handler_for(command.name)
         if found is None:
-            raise self.fail(f"{where}: {definition.service_name} has no method {command.name!r}", command.id)
+            raise self.violation(f"{where}: {definition.service_name} has no method {command.name!r}", command.id)
         try:
             payload = decode_input(found[0], command, where)
         except ProtocolError as error:
-            raise self.fail(str(error), command.id) from None
+            raise self.violation(str(error), command.id) from None
         return payload, Metadata.from_proto(command.metadata)
 
     async def run(self, command: entity_pb2.Command, handling: Awaitable[ResultT]) -> ResultT:
@@ -119,7 +124,7 @@ class EntityStream:
         raise NotImplementedError
 
     def on_other(self, kind: str, message: Any) -> None:
-        raise self.fail(f"received a message with nothing set{'' if not kind else f' ({kind})'}")
+        raise self.violation(f"received a message with nothing set{'' if not kind else f' ({kind})'}")
 
     @property
     def started(self) -> bool:
@@ -129,11 +134,11 @@ class EntityStream:
         kind = message.WhichOneof("message")
         if kind == "init":
             if self.started:
-                raise self.fail("received a second init")
+                raise self.violation("received a second init")
             self.on_init(message.init)
             return None
         if not self.started:
-            raise self.fail(f"expected init as the first message, got {kind or 'a message with nothing set'}")
+            raise self.violation(f"expected init as the first message, got {kind or 'a message with nothing set'}")
         if kind == "command":
             return await self.on_command(message.command)
         self.on_other(kind or "", message)

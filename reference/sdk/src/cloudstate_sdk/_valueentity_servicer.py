@@ -44,7 +44,7 @@ class _Stream(EntityStream):
     def on_init(self, init: ve.ValueEntityInit) -> None:
         entity = self._entities.get(init.service_name)
         if entity is None:
-            raise self.fail(f"init names {init.service_name!r}, which is not served as a value entity")
+            raise self.violation(f"init names {init.service_name!r}, which is not served as a value entity")
         self.service_name, self.entity_id = init.service_name, init.entity_id
         stored = init.state.value if init.HasField("state") and init.state.HasField("value") else None
         try:
