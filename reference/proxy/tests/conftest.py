@@ -3,20 +3,27 @@
 One throwaway PostgreSQL server per test session (``postgres_server``), a fresh
 database on it per test (``postgres_dsn``), and ``store``: a started store of
 each implementation, so that a test asking for it runs once per store (this
-is how the store contract suite in ``tests/stores/`` covers every store).
-Kept in this one conftest: mypy cannot check two modules both named conftest.
+is how the store contract suite in ``tests/stores/`` covers every store), and
+``examples``: the reference SDK's example user functions as subprocesses, each
+started on first use and shared by the session (the end-to-end tests in
+``tests/e2e/``). Kept in this one conftest: mypy cannot check two modules both
+named conftest.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from cloudstate_proxy.stores import Store, open_store
-from cloudstate_proxy.testing import TemporaryPostgres
+from cloudstate_proxy.testing import TemporaryPostgres, UserFunctionProcess
 
 STORE_IMPLEMENTATIONS = ["memory", "postgres"]
+
+# The end-to-end tests run the reference SDK's programs; without the SDK there is nothing to run them with.
+collect_ignore_glob = [] if importlib.util.find_spec("cloudstate_examples") else ["e2e/*"]
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +57,30 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     await opened.start()
     yield opened
     await opened.close()
+
+
+class Examples:
+    """The SDK's example user functions (``cloudstate_examples.<name>``), started when first asked for."""
+
+    def __init__(self) -> None:
+        self._running: dict[str, UserFunctionProcess] = {}
+
+    def port(self, name: str) -> int:
+        """The port of the running example ``name`` (shoppingcart, valuecart, greeter)."""
+        example = self._running.get(name)
+        if example is None or not example.running:
+            example = self._running[name] = UserFunctionProcess(f"cloudstate_examples.{name}")
+            example.start()  # the proxy retries discovery until it listens
+        return example.port
+
+    def cleanup(self) -> None:
+        for example in self._running.values():
+            example.cleanup()
+
+
+@pytest.fixture(scope="session")
+def examples() -> Iterator[Examples]:
+    """The SDK's examples for the whole session."""
+    running = Examples()
+    yield running
+    running.cleanup()

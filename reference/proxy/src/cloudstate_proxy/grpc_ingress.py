@@ -18,7 +18,7 @@ from google.protobuf.message import DecodeError
 
 from cloudstate_proxy import metadata
 from cloudstate_proxy.descriptors import MethodModel, ServiceModel
-from cloudstate_proxy.errors import InvalidRequest, ProxyError
+from cloudstate_proxy.errors import InvalidRequest, ProxyError, UnknownMethod
 from cloudstate_proxy.invoking import Call, Invoker, MetadataEntry, Response
 
 _Context = Any  # grpc.aio.ServicerContext (grpc ships no type information)
@@ -116,6 +116,32 @@ def _handler(method: MethodModel, invoker: Invoker) -> grpc.RpcMethodHandler:
     }
     factory, behaviour = shapes[(method.client_streaming, method.server_streaming)]
     return factory(behaviour)
+
+
+class _UnknownMethods:  # a grpc.GenericRpcHandler (grpc checks for the method, not the class)
+    """Answers every method nothing else serves: UNIMPLEMENTED, naming the method (gRPC's own answer does not)."""
+
+    def __init__(self, services: Sequence[ServiceModel]) -> None:
+        self._services = {service.name for service in services}
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler:
+        path: str = handler_call_details.method  # "/package.Service/Method"
+        service, _, name = path.lstrip("/").partition("/")
+        if service in self._services:
+            error = UnknownMethod(f"unknown method {path}: the service {service} has no method {name!r}")
+        else:
+            error = UnknownMethod(f"unknown method {path}: the proxy serves no service {service!r}")
+
+        # Streamed in: the handler runs before any request is read, whatever shape the client calls with.
+        async def refuse(requests: AsyncIterator[bytes], context: _Context) -> bytes:
+            await _abort(context, error)
+
+        return grpc.stream_unary_rpc_method_handler(refuse)
+
+
+def unknown_methods(services: Sequence[ServiceModel]) -> grpc.GenericRpcHandler:
+    """The handler of last resort: register it after every other one."""
+    return _UnknownMethods(services)
 
 
 def generic_handlers(services: Sequence[ServiceModel], invoker: Invoker) -> list[grpc.GenericRpcHandler]:

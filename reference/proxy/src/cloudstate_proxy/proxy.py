@@ -62,6 +62,16 @@ class Proxy:
         # discovery (the descriptor set) and large states pass whatever the client limit is.
         size = max(self.settings.max_message_size, MIB * 12)
         options = [("grpc.max_receive_message_length", size), ("grpc.max_send_message_length", size)]
+        # Reconnecting after the user function went away uses the discovery backoff (TRN-036); gRPC's own
+        # default grows to two minutes, long after a restarted user function is back.
+        low, high = (
+            round(s * 1000) for s in (self.settings.discovery_backoff_min, self.settings.discovery_backoff_max)
+        )
+        options += [
+            ("grpc.initial_reconnect_backoff_ms", low),
+            ("grpc.min_reconnect_backoff_ms", low),
+            ("grpc.max_reconnect_backoff_ms", high),
+        ]
         target = f"{self.settings.user_function_host}:{self.settings.user_function_port}"
         self._channel = grpc.aio.insecure_channel(target, options=options)
         self._reporter = ErrorReporter(self._channel)

@@ -15,11 +15,11 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc  # type: ignore[import-untyped,unused-ignore]
 from grpc_reflection.v1alpha import reflection, reflection_pb2  # type: ignore[import-untyped,unused-ignore]
 
-from cloudstate_proxy.descriptors import add_file
+from cloudstate_proxy.descriptors import MethodModel, add_file
 from cloudstate_proxy.discovery import Discovered
-from cloudstate_proxy.engines import ENGINE_TYPES, Engine, Runtime
+from cloudstate_proxy.engines import CRDT, ENGINE_TYPES, Engine, Outcome, Runtime
 from cloudstate_proxy.front import PortFront
-from cloudstate_proxy.grpc_ingress import generic_handlers
+from cloudstate_proxy.grpc_ingress import generic_handlers, unknown_methods
 from cloudstate_proxy.http import build_http_app
 from cloudstate_proxy.metrics import Metrics
 from cloudstate_proxy.reporting import ErrorReporter
@@ -27,6 +27,7 @@ from cloudstate_proxy.router import Router
 from cloudstate_proxy.settings import Settings
 from cloudstate_proxy.sites import Sites
 from cloudstate_proxy.stores import Store
+from cloudstate_proxy.stores.replication import Replication, default_replica_id
 
 LOOPBACK = "127.0.0.1"
 
@@ -43,11 +44,19 @@ class Serving:
     ) -> None:
         self.settings = settings
         self.found = found
-        runtime = Runtime(channel, store, reporter, metrics, settings)
+        # CRDT replication (liveness heartbeats, change notices) only runs when the user function has CRDTs.
+        self.replication: Replication | None = None
+        if any(s.entity_type == CRDT for s in found.services):
+            replica = settings.replica_id or default_replica_id()
+            heartbeat, window = settings.crdt_heartbeat_interval, settings.crdt_liveness_window
+            self.replication = store.replication(replica, heartbeat, window)
+        runtime = Runtime(channel, store, reporter, metrics, settings, self.replication)
         self.engines: dict[str, Engine] = {
             s.name: ENGINE_TYPES[s.entity_type].create(s, runtime) for s in found.services
         }
         self.router = Router(found.services, self.engines, reporter, metrics, settings.relay_timeout)
+        for engine in self.engines.values():
+            engine.detached = self._detached
         # Built here, not in start(), so that an invalid google.api.http rule fails before anything listens.
         self._http_app = build_http_app(
             [s.descriptor for s in found.services], self.router, max_message_bytes=settings.max_message_size
@@ -59,6 +68,9 @@ class Serving:
         self._http = Sites()
         self._front: PortFront | None = None
         self.grpc_port: int | None = None  # the direct gRPC port, when --grpc-port asked for one
+
+    def _detached(self, method: MethodModel, outcome: Outcome, entity_id: str) -> None:
+        self.router.effects.spawn(self.router.settle(method, outcome, entity_id))
 
     @property
     def http_port(self) -> int:
@@ -75,8 +87,11 @@ class Serving:
         add_file(pool, health_pb2.DESCRIPTOR)
         names = [s.name for s in services] + [reflection.SERVICE_NAME, health.SERVICE_NAME]
         reflection.enable_server_reflection(names, self._grpc, pool=pool)
+        self._grpc.add_generic_rpc_handlers([unknown_methods(services)])  # last: only what nothing else serves
 
     async def start(self) -> None:
+        if self.replication is not None:
+            await self.replication.start()
         self._add_grpc_services()
         internal = self._grpc.add_insecure_port(f"{LOOPBACK}:0")
         if self.settings.grpc_port is not None:
@@ -101,3 +116,5 @@ class Serving:
         await asyncio.gather(*closing)
         await self.router.effects.drain(grace)
         await asyncio.gather(*(engine.close(grace) for engine in self.engines.values()))
+        if self.replication is not None:
+            await self.replication.close()

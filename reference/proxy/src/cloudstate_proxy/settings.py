@@ -48,6 +48,13 @@ class Settings:
     max_message_size: int = 12 * MIB
     shutdown_grace: float = 10.0
     log_level: str = "info"
+    #: This process's CRDT replica id (None: host name, process id and a random part).
+    replica_id: str | None = None
+    #: How long a MAJORITY or ALL CRDT write may wait for the other replicas (CRDT-030).
+    crdt_write_timeout: float = 5.0
+    #: How often a proxy reports itself alive to the replicas sharing its store, and how long it counts as up after.
+    crdt_heartbeat_interval: float = 1.0
+    crdt_liveness_window: float = 5.0
 
     def idle_timeout(self, entity_type: str) -> float:
         """The default idle timeout for entities of ``entity_type`` (a protocol service name)."""
@@ -154,6 +161,28 @@ _OPTIONS: tuple[tuple[str, str, str, Callable[[str], Any], str], ...] = (
     ("max_message_size", "--max-message-size", "MAX_MESSAGE_SIZE", parse_size, "largest gRPC message"),
     ("shutdown_grace", "--shutdown-grace", "SHUTDOWN_GRACE", _positive(parse_duration), "drain time on SIGTERM"),
     ("log_level", "--log-level", "LOG_LEVEL", str, "debug, info, warning or error"),
+    ("replica_id", "--replica-id", "REPLICA_ID", str, "CRDT replica id, unique among proxies sharing a store"),
+    (
+        "crdt_write_timeout",
+        "--crdt-write-timeout",
+        "CRDT_WRITE_TIMEOUT",
+        _positive(parse_duration),
+        "wait for MAJORITY/ALL CRDT writes",
+    ),
+    (
+        "crdt_heartbeat_interval",
+        "--crdt-heartbeat-interval",
+        "CRDT_HEARTBEAT_INTERVAL",
+        _positive(parse_duration),
+        "how often a proxy reports itself alive to the other CRDT replicas",
+    ),
+    (
+        "crdt_liveness_window",
+        "--crdt-liveness-window",
+        "CRDT_LIVENESS_WINDOW",
+        _positive(parse_duration),
+        "a replica not heard from for this long is down",
+    ),
 )
 
 
@@ -187,4 +216,6 @@ def parse_settings(argv: Sequence[str], environ: Mapping[str, str]) -> Settings:
     settings = Settings(**values)
     if settings.discovery_backoff_min > settings.discovery_backoff_max:
         raise SettingsError("DISCOVERY_BACKOFF_MIN must not exceed DISCOVERY_BACKOFF_MAX")
+    if settings.crdt_liveness_window <= settings.crdt_heartbeat_interval:
+        raise SettingsError("CRDT_LIVENESS_WINDOW must be longer than CRDT_HEARTBEAT_INTERVAL")
     return settings

@@ -51,7 +51,7 @@ async def test_disc_031_discovery_is_retried_until_the_user_function_comes_up() 
             assert (info.protocol_major_version, info.protocol_minor_version) == (0, 2)
             assert info.proxy_name
             assert info.proxy_version
-            assert sorted(info.supported_entity_types) == sorted([ES_TYPE, VE_TYPE, ACTION_TYPE])
+            assert sorted(info.supported_entity_types) == sorted([ES_TYPE, VE_TYPE, CRDT_TYPE, ACTION_TYPE])
         finally:
             await proxy.stop()
             await uf.server.stop(0)
@@ -109,7 +109,11 @@ INVALID = {
     "missing import": (entity_spec(proto=_missing_import()), "cloudstate/entity_key.proto"),
     "unknown service": (entity_spec(entities=[*DEFAULT, entity("cstest.Nope", VE_TYPE, "n")]), "cstest.Nope"),
     "duplicate": (entity_spec(entities=[*DEFAULT, entity(VE, VE_TYPE, "ve2")]), "more than once"),
-    "crdt unsupported": (entity_spec(entities=[entity(VE, CRDT_TYPE, "c")]), "cloudstate.crdt.Crdt"),
+    "unsupported type": (entity_spec(entities=[entity(VE, "cloudstate.x.Unknown", "c")]), "cloudstate.x.Unknown"),
+    "client-streaming crdt": (
+        entity_spec(entities=[entity(ACT, CRDT_TYPE, "c")]),
+        "method In is client-streaming, which CRDT entities do not support",
+    ),
     "streaming es": (
         entity_spec(proto=_with_method("Es", ("Watch", "Cmd", "State", False, True))),
         "method Watch is server-streaming",
@@ -144,7 +148,7 @@ async def test_disc_047_each_validation_error_is_reported_and_leaves_the_proxy_u
 
 
 async def test_disc_048_every_validation_error_is_reported_not_only_the_first() -> None:
-    spec = entity_spec(entities=[entity("cstest.Nope", VE_TYPE, "a"), entity(ES, CRDT_TYPE, "b")])
+    spec = entity_spec(entities=[entity("cstest.Nope", VE_TYPE, "a"), entity(ES, "cloudstate.x.Unknown", "b")])
     async with launched(spec) as (uf, proxy):
         await asyncio.wait_for(proxy.wait_started(), 10)
         assert uf is not None

@@ -26,14 +26,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-# The TCK model minus its CRDT entities, which this proxy does not serve yet (discovery would refuse them all).
-TCK_MODEL_WITHOUT_CRDTS = """
-from cloudstate_sdk.server import serve
-from cloudstate_sdk.tck_model import action, eventsourced, valueentity
-serve([*action.entities, *eventsourced.entities, *valueentity.entities], service_name="tck-model-without-crdts")
-"""
-
-
 @contextlib.asynccontextmanager
 async def behind_proxy(*argv: str) -> AsyncIterator[tuple[Proxy, grpc.aio.Channel]]:
     """Run ``python <argv>`` as the user function and a proxy in front of it."""
@@ -57,7 +49,7 @@ async def test_tck_model_event_sourced_and_value_entity_through_the_proxy() -> N
     from cloudstate.tck.model import eventsourced_pb2 as es
     from cloudstate.tck.model import valueentity_pb2 as ve
 
-    async with behind_proxy("-c", TCK_MODEL_WITHOUT_CRDTS) as (_, channel):
+    async with behind_proxy("-m", "cloudstate_sdk.tck_model") as (_, channel):
         process = channel.unary_unary(
             "/cloudstate.tck.model.EventSourcedTckModel/Process",
             es.Request.SerializeToString,

@@ -42,10 +42,13 @@ JSON_VALUES = st.recursive(
 
 
 @st.composite
-def inners(draw: st.DrawFn) -> Any:
-    inner = new("httptest.Inner", name=draw(TEXT), count=draw(I32))
+def inners(draw: st.DrawFn, *, nonempty: bool = False) -> Any:
+    """An httptest.Inner; ``nonempty`` sets a field of each message (a set but empty message renders as ``{}``,
+    which no query parameter can carry)."""
+    text = st.text(min_size=1, max_size=8) if nonempty else TEXT
+    inner = new("httptest.Inner", name=draw(text), count=draw(I32))
     if draw(st.booleans()):
-        inner.deeper.CopyFrom(new("httptest.Deeper", leaf=draw(TEXT), big=draw(I64), shade=draw(ENUM)))
+        inner.deeper.CopyFrom(new("httptest.Deeper", leaf=draw(text), big=draw(I64), shade=draw(ENUM)))
     return inner
 
 
@@ -61,7 +64,7 @@ def messages(draw: st.DrawFn, *, for_query: bool) -> Any:
         colors=draw(st.lists(ENUM, max_size=3)), custom_named=draw(TEXT), samples=draw(st.lists(FLOAT, max_size=3)),
     )  # fmt: skip
     if draw(st.booleans()):
-        thing.inner.CopyFrom(draw(inners()))
+        thing.inner.CopyFrom(draw(inners(nonempty=for_query)))
     for name, values in (("wstr", TEXT), ("wi64", I64), ("wbool", st.booleans()), ("wdbl", DOUBLE), ("wfl", FLOAT)):
         if draw(st.booleans()):
             getattr(thing, name).value = draw(values)

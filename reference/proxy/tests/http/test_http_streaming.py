@@ -153,7 +153,7 @@ async def test_http_body_stream_as_events(client: aiohttp.ClientSession, invoker
     script(invoker, "Stream", chunk(b"one"))
     async with client.get("/v1/stream/s", headers=SSE) as response:
         text = await response.text()
-    assert json.loads(text.removeprefix("data: ")) == {"contentType": "text/plain", "data": "b25l", "extensions": []}
+    assert json.loads(text.removeprefix("data: ")) == {"contentType": "text/plain", "data": "b25l"}
 
 
 async def test_raw_stream_failure_cuts_the_body(client: aiohttp.ClientSession, invoker: ScriptedInvoker) -> None:

@@ -12,6 +12,8 @@ from cloudstate_proxy.stores import PostgresStore
 from cloudstate_proxy.stores.postgres_schema import MIGRATIONS, Migration, migrate
 from google.protobuf import any_pb2
 
+ALL_VERSIONS = [m.version for m in MIGRATIONS]
+
 
 def payload(text: str) -> any_pb2.Any:
     return any_pb2.Any(type_url="type.googleapis.com/example.Event", value=text.encode())
@@ -59,32 +61,37 @@ async def test_data_survives_closing_and_reopening_the_store(postgres_dsn: str) 
         assert await reopened.values.get("counters", "c1") == payload("v")
     finally:
         await reopened.close()
-    assert await schema_versions(postgres_dsn) == [1]
+    assert await schema_versions(postgres_dsn) == ALL_VERSIONS
 
 
 async def test_later_migrations_are_applied_in_order_exactly_once(postgres_dsn: str) -> None:
+    last = len(MIGRATIONS)
     newer = (
         *MIGRATIONS,
-        Migration(2, "a test table", ("CREATE TABLE test_extra (id INTEGER PRIMARY KEY)",)),
-        Migration(3, "a column on it", ("ALTER TABLE test_extra ADD COLUMN note TEXT",)),
+        Migration(last + 1, "a test table", ("CREATE TABLE test_extra (id INTEGER PRIMARY KEY)",)),
+        Migration(last + 2, "a column on it", ("ALTER TABLE test_extra ADD COLUMN note TEXT",)),
     )
     connection = await asyncpg.connect(postgres_dsn)
     try:
-        assert await migrate(connection) == [1]
-        assert await migrate(connection, newer) == [2, 3]
+        assert await migrate(connection, MIGRATIONS[:1]) == [1]  # a database of the first release
+        assert await migrate(connection) == ALL_VERSIONS[1:]  # this proxy's own migrations on top of it
+        assert await migrate(connection, newer) == [last + 1, last + 2]
         assert await migrate(connection, newer) == []
         await connection.execute("INSERT INTO test_extra (id, note) VALUES (1, 'both migrations ran')")
         with pytest.raises(StoreUnavailable, match="newer than this proxy"):
             await migrate(connection)
         with pytest.raises(ValueError, match="numbered"):
-            await migrate(connection, (*MIGRATIONS, Migration(5, "a gap", ())))
+            await migrate(connection, (*MIGRATIONS, Migration(last + 3, "a gap", ())))
     finally:
         await connection.close()
-    assert await schema_versions(postgres_dsn) == [1, 2, 3]
+    assert await schema_versions(postgres_dsn) == [*ALL_VERSIONS, last + 1, last + 2]
 
 
 async def test_a_failed_migration_leaves_no_trace(postgres_dsn: str) -> None:
-    broken = (*MIGRATIONS, Migration(2, "broken", ("CREATE TABLE test_half (id INTEGER)", "NOT SQL AT ALL")))
+    broken = (
+        *MIGRATIONS,
+        Migration(len(MIGRATIONS) + 1, "broken", ("CREATE TABLE test_half (id INTEGER)", "NOT SQL AT ALL")),
+    )
     connection = await asyncpg.connect(postgres_dsn)
     try:
         await migrate(connection)
@@ -93,7 +100,7 @@ async def test_a_failed_migration_leaves_no_trace(postgres_dsn: str) -> None:
         assert await connection.fetchval("SELECT to_regclass('test_half')") is None
     finally:
         await connection.close()
-    assert await schema_versions(postgres_dsn) == [1]
+    assert await schema_versions(postgres_dsn) == ALL_VERSIONS
 
 
 async def test_two_proxies_see_each_others_writes_and_conflicts(proxies: tuple[PostgresStore, PostgresStore]) -> None:

@@ -1,9 +1,9 @@
 """The engines, one per entity type, in a registry keyed by the entity type's protocol service name.
 
 The registry decides what the proxy offers in ProxyInfo.supported_entity_types
-and which validation rules discovery applies. A new entity type (CRDTs, in a
-later step) is one more :class:`EngineType` entry: its rules and a factory
-that builds its :class:`~.base.Engine` for a service.
+and which validation rules discovery applies. A new entity type is one more
+:class:`EngineType` entry: its rules and a factory that builds its
+:class:`~.base.Engine` for a service.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from cloudstate_proxy.descriptors import ServiceModel
 from cloudstate_proxy.engines.actions import ActionEngine
 from cloudstate_proxy.engines.base import Engine, Invocation, Outcome, Runtime
+from cloudstate_proxy.engines.crdt import CrdtEngine
 from cloudstate_proxy.engines.entities import EntityEngine
 from cloudstate_proxy.engines.event_sourced import EventSourcedSession
 from cloudstate_proxy.engines.value_entity import ValueEntitySession
@@ -44,6 +45,10 @@ ENGINE_TYPES: Mapping[str, EngineType] = {
             VALUE_ENTITY, "value entities", client_streaming=False, server_streaming=False, needs_keys=True
         ),
         functools.partial(EntityEngine, session_type=ValueEntitySession),
+    ),
+    CRDT: EngineType(
+        EntityTypeRules(CRDT, "CRDT entities", client_streaming=False, server_streaming=True, needs_keys=True),
+        CrdtEngine,
     ),
     ACTION: EngineType(
         EntityTypeRules(ACTION, "actions", client_streaming=True, server_streaming=True, needs_keys=False),

@@ -13,7 +13,7 @@ for them before it takes its next command.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import grpc
 from cloudstate import action_pb2, entity_pb2
@@ -25,6 +25,7 @@ from cloudstate_proxy.metrics import Metrics
 from cloudstate_proxy.reporting import ErrorReporter
 from cloudstate_proxy.settings import Settings
 from cloudstate_proxy.stores.base import Store
+from cloudstate_proxy.stores.replication import Replication
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +82,13 @@ class Runtime:
     reporter: ErrorReporter
     metrics: Metrics
     settings: Settings
+    #: CRDT replication among the proxies sharing the store (None: no CRDT entity is served).
+    replication: Replication | None = None
+
+
+#: Settles, in the background, an outcome that no client waits for (the side effects of a cancelled CRDT
+#: stream): ``detached(method, outcome, entity_id)``.
+Detached = Callable[[MethodModel, Outcome, str], None]
 
 
 class Engine:
@@ -89,6 +97,8 @@ class Engine:
     def __init__(self, service: ServiceModel, runtime: Runtime) -> None:
         self.service = service
         self.runtime = runtime
+        #: Set by the proxy once its router exists.
+        self.detached: Detached | None = None
 
     def _unsupported(self, invocation: MethodModel) -> UnknownMethod:
         return UnknownMethod(f"{invocation.service}.{invocation.name}: call shape not supported by this entity type")

@@ -124,7 +124,7 @@ class EntityInstance:
             failure = EntityFailure(f"{stream.label}: protocol violation: {violation}")
             await self._abandon("protocol violation", pending, failure)
         except (StoreUnavailable, ConcurrencyConflict) as error:
-            await self._abandon("store", pending, error)
+            await self._abandon("store", pending, store_error(error, f"{stream.label}: persisting failed"))
         except ProxyError as error:  # the entity crashed: everything waiting for it fails too
             await self._abandon("crash", pending, error)
             self._fail_queued(error)
@@ -144,6 +144,8 @@ class EntityInstance:
         session: EntitySession = self.engine.session_type(self.engine.service, self.entity_id, self._runtime)
         try:
             prelude = await session.prelude()
+        except (StoreUnavailable, ConcurrencyConflict) as error:
+            raise store_error(error, f"{session.label}: loading failed") from error
         except ProxyError:
             raise
         except Exception as error:  # a store implementation raising something of its own

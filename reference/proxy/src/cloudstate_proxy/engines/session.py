@@ -20,6 +20,7 @@ from google.protobuf import message
 from cloudstate_proxy.descriptors import ServiceModel
 from cloudstate_proxy.engines.base import Outcome, Runtime
 from cloudstate_proxy.errors import (
+    ConcurrencyConflict,
     EntityFailure,
     ProtocolViolation,
     ProxyError,
@@ -106,18 +107,33 @@ class EntitySession(abc.ABC):
         return Outcome(failure=outcome.failure)
 
 
-def store_error(error: Exception, what: str) -> StoreUnavailable:
-    """A store failure that is not already one of ours, as StoreUnavailable."""
+def store_error(error: Exception, what: str) -> StoreUnavailable | ConcurrencyConflict:
+    """A store failure as the client error it causes, with ``what`` (the entity and the step) in front.
+
+    A store does not know which entity service a read or write is for, and the
+    client's message must name it (FAIL-055). A conflict stays a conflict;
+    anything else, ours or a store implementation's own, is StoreUnavailable.
+    """
+    if isinstance(error, ConcurrencyConflict):
+        return ConcurrencyConflict(f"{what}: {error.message}")
     if isinstance(error, StoreUnavailable):
-        return error
-    return StoreUnavailable(f"{what}: {type(error).__name__}: {error}")
+        return StoreUnavailable(f"{what}, the store is unavailable: {error.message}")
+    return StoreUnavailable(f"{what}, the store is unavailable: {type(error).__name__}: {error}")
 
 
-def transport_error(error: grpc.aio.AioRpcError, label: str) -> ProxyError:
-    """Map a failed call to the user function onto the client error it causes."""
+def transport_error(error: grpc.aio.AioRpcError, label: str, *, connected: bool = False) -> ProxyError:
+    """Map a failed call to the user function onto the client error it causes.
+
+    ``connected`` says that the call had reached the user function before it
+    failed: an entity stream that then breaks (the user function died, the
+    connection was lost) is a crash of that entity, INTERNAL (TRN-032); a call
+    that never got through finds the user function unreachable, UNAVAILABLE (TRN-037).
+    """
     code = error.code()
+    if code == grpc.StatusCode.UNAVAILABLE and connected:
+        return EntityFailure(f"{label}: the connection to the user function was lost: {error.details()}")
     if code == grpc.StatusCode.UNAVAILABLE:
-        return UserFunctionUnavailable(f"{label}: the user function is unavailable: {error.details()}")
+        return UserFunctionUnavailable(f"{label}: the user function cannot be reached: {error.details()}")
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return RelayTimeout(f"{label}: the user function did not answer in time")
     return EntityFailure(f"{label}: the call to the user function failed with {code.name}: {error.details()}")

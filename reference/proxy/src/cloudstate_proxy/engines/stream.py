@@ -39,6 +39,8 @@ class EntityStream:
         self._expected = 0
         self._name = ""
         self._closing = False
+        # Set once a message went out: the stream had reached the user function, so a transport error is a crash.
+        self._connected = False
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     async def send(self, msg: message.Message) -> None:
@@ -46,8 +48,9 @@ class EntityStream:
             raise self.broken
         try:
             await self._call.write(msg)
+            self._connected = True
         except grpc.aio.AioRpcError as error:
-            self._break(transport_error(error, self.label))
+            self._break(transport_error(error, self.label, connected=self._connected))
         except Exception as error:  # the call already ended: the reader says why, or we do
             await asyncio.sleep(0)
             self._break(EntityFailure(f"{self.label}: the entity stream is closed ({type(error).__name__})"))
@@ -89,7 +92,7 @@ class EntityStream:
                 self._receive(out)
         except grpc.aio.AioRpcError as error:
             if not self._closing:
-                self._break(transport_error(error, self.label))
+                self._break(transport_error(error, self.label, connected=self._connected))
             else:
                 log.debug("entity stream ended while closing", extra={"entity": self.label, "code": error.code().name})
         except asyncio.CancelledError:

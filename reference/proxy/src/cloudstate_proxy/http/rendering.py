@@ -1,7 +1,8 @@
 """Rendering an output message as an HTTP body (spec/13-http.md, HTTP-032 to HTTP-039).
 
 JSON is canonical proto3 JSON with JSON names, 64-bit integers as strings and
-default values written out, on one line. A ``google.api.HttpBody`` (the whole
+fields without presence left out while they hold their default (HTTP-034), on
+one line. A ``google.api.HttpBody`` (the whole
 output, or the field selected by ``response_body``) is sent as raw bytes.
 """
 
@@ -51,7 +52,14 @@ def json_value(binding: Binding, output: message.Message) -> object:
         return _to_json(binding, getattr(output, field.name))  # an unset message renders as its default
     whole = _to_json(binding, output)
     assert isinstance(whole, dict)
-    return whole.get(field.json_name)  # absent only for an unset proto3 optional field: null
+    if field.json_name in whole:
+        return whole[field.json_name]
+    # Left out because it holds its default; the field is the whole answer, so send that default ([], {}, 0, "", ...),
+    # or null for an unset field with presence (a proto3 optional field).
+    defaults = json_format.MessageToDict(
+        type(output)(), always_print_fields_with_no_presence=True, descriptor_pool=binding.pool
+    )
+    return defaults.get(field.json_name)
 
 
 def dump_json(value: object) -> bytes:
@@ -60,4 +68,4 @@ def dump_json(value: object) -> bytes:
 
 
 def _to_json(binding: Binding, value: message.Message) -> object:
-    return json_format.MessageToDict(value, always_print_fields_with_no_presence=True, descriptor_pool=binding.pool)
+    return json_format.MessageToDict(value, descriptor_pool=binding.pool)

@@ -7,7 +7,9 @@
     password, host, port, database, ``?sslmode=...``).
 
 The store still has to be started (``await store.start()``), which connects
-and creates or migrates the schema.
+and creates or migrates the schema. ``store.replication(...)`` gives the CRDT
+replication among the proxies that share the store (only this process for the
+in-memory store).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from cloudstate_proxy.stores.base import (
+    CrdtStore,
     EventJournal,
     Recovery,
     Store,
+    StoredCrdt,
     StoredEvent,
     StoredSnapshot,
     TaggedEvent,
@@ -25,13 +29,18 @@ from cloudstate_proxy.stores.base import (
 )
 from cloudstate_proxy.stores.memory import MemoryStore
 from cloudstate_proxy.stores.postgres import PostgresStore
+from cloudstate_proxy.stores.replication import Replication, SingleReplica
 
 __all__ = [
+    "CrdtStore",
     "EventJournal",
     "MemoryStore",
     "PostgresStore",
     "Recovery",
+    "Replication",
+    "SingleReplica",
     "Store",
+    "StoredCrdt",
     "StoredEvent",
     "StoredSnapshot",
     "TaggedEvent",

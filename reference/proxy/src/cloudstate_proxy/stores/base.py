@@ -1,4 +1,4 @@
-"""The store interface: event journal, snapshots, value-entity state.
+"""The store interface: event journal, snapshots, value-entity state, CRDT state.
 
 One interface, several implementations (``memory.py``, ``postgres.py``), and
 one contract test suite (``tests/stores/test_*_contract.py``, run against each
@@ -26,7 +26,9 @@ from collections.abc import Sequence
 
 from google.protobuf import any_pb2
 
+from cloudstate_proxy.crdt import Replicated
 from cloudstate_proxy.errors import ConcurrencyConflict, EntityFailure, InvalidRequest
+from cloudstate_proxy.stores.replication import Replication, SingleReplica
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,11 +124,43 @@ class ValueStore(abc.ABC):
         """Remove the value; deleting an absent value is not an error."""
 
 
+@dataclasses.dataclass(frozen=True)
+class StoredCrdt:
+    """The merged state of one CRDT entity as stored, and its version (1 after the first write, +1 per write)."""
+
+    state: Replicated
+    version: int
+
+
+class CrdtStore(abc.ABC):
+    """The merged state of CRDT entities (tombstones included), one row per entity.
+
+    Every proxy that shares the store writes by read-merge-write in one atomic
+    step, so concurrent writers never lose each other's changes: what is stored
+    is always the merge of everything written.
+    """
+
+    @abc.abstractmethod
+    async def load(self, persistence_id: str, entity_id: str) -> StoredCrdt | None:
+        """The stored state, or None when the entity has never been written."""
+
+    @abc.abstractmethod
+    async def merge_and_save(
+        self, persistence_id: str, entity_id: str, state: Replicated, origin: str = ""
+    ) -> StoredCrdt:
+        """Merge ``state`` into the stored state atomically and return what is stored now (durable on return).
+
+        ``origin`` is the replica that writes; stores that replicate announce
+        the change to the other replicas under that name.
+        """
+
+
 class Store(abc.ABC):
     """Everything the proxy persists, behind one lifecycle."""
 
     journal: EventJournal
     values: ValueStore
+    crdts: CrdtStore
 
     @abc.abstractmethod
     async def start(self) -> None:
@@ -139,6 +173,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     async def healthy(self) -> bool:
         """True when the store can serve reads and writes right now (readiness)."""
+
+    def replication(self, replica: str, heartbeat: float, window: float) -> Replication:
+        """How this process, as replica ``replica``, learns of other replicas and their CRDT changes.
+
+        A store that only this process sees has no other replica (the default);
+        ``heartbeat`` and ``window`` are the liveness settings of shared stores.
+        """
+        return SingleReplica(replica)
 
 
 def check_key(persistence_id: str, entity_id: str) -> None:

@@ -33,6 +33,7 @@ from cloudstate_proxy.stores.base import (
     check_payload,
     check_sequence,
 )
+from cloudstate_proxy.stores.memory_crdts import MemoryCrdts
 
 _Key = tuple[str, str]  # (persistence id, entity id)
 _Payload = tuple[str, bytes]  # (type URL, value)
@@ -128,11 +129,12 @@ class MemoryValues(ValueStore):
 
 
 class MemoryStore(Store):
-    """Journal, snapshots and values in dictionaries; nothing to start, nothing survives the process."""
+    """Journal, snapshots, values and CRDT states in dictionaries; nothing to start, nothing survives the process."""
 
     def __init__(self) -> None:
         self.journal = MemoryJournal()
         self.values = MemoryValues()
+        self.crdts = MemoryCrdts()
 
     async def start(self) -> None:
         pass

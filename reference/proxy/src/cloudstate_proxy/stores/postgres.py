@@ -27,8 +27,11 @@ from google.protobuf import any_pb2
 
 from cloudstate_proxy.errors import ConcurrencyConflict, StoreUnavailable
 from cloudstate_proxy.stores.base import Store, ValueStore, check_key, check_payload
+from cloudstate_proxy.stores.postgres_crdt import PostgresCrdts
 from cloudstate_proxy.stores.postgres_journal import PostgresJournal
+from cloudstate_proxy.stores.postgres_replication import PostgresReplication
 from cloudstate_proxy.stores.postgres_schema import migrate
+from cloudstate_proxy.stores.replication import Replication
 
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -91,10 +94,14 @@ class PostgresValues(ValueStore):
 
 
 class PostgresStore(Store):
-    """Journal, snapshots and values in a PostgreSQL database given by ``dsn`` (a ``postgresql://`` URL)."""
+    """Journal, snapshots, values and CRDT states in a PostgreSQL database given by ``dsn`` (a ``postgresql://`` URL).
+
+    Several proxies may share the database: they replicate CRDT changes through it (:meth:`replication`).
+    """
 
     journal: PostgresJournal
     values: PostgresValues
+    crdts: PostgresCrdts
 
     def __init__(
         self,
@@ -113,6 +120,10 @@ class PostgresStore(Store):
         self._pool: asyncpg.Pool | None = None
         self.journal = PostgresJournal(self.connection)
         self.values = PostgresValues(self.connection)
+        self.crdts = PostgresCrdts(self.connection)
+
+    def replication(self, replica: str, heartbeat: float, window: float) -> Replication:
+        return PostgresReplication(self._dsn, self.connection, replica, heartbeat, window, self._connect_timeout)
 
     async def start(self) -> None:
         if self._pool is None:

@@ -15,6 +15,15 @@ Tables (all prefixed ``cloudstate_`` so that they can share a database):
 ``cloudstate_values``
     Value-entity state, primary key (persistence_id, entity_id); a delete
     removes the row.
+``cloudstate_crdt_state`` (migration 2)
+    The merged state of each CRDT entity (``cloudstate_proxy.crdt.encode``),
+    primary key (persistence_id, entity_id), with a version raised by every
+    write; a deleted entity keeps its row, holding a tombstone.
+``cloudstate_crdt_replicas`` (migration 2)
+    One row per proxy process taking part in CRDT replication: its replica id,
+    the random incarnation of the process that last used the id, and when it
+    last reported itself alive (database time, so the proxies' clocks do not
+    matter).
 ``cloudstate_schema_version``
     One row per applied migration.
 
@@ -89,6 +98,30 @@ MIGRATIONS: tuple[Migration, ...] = (
                 payload        BYTEA NOT NULL,
                 written_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
                 PRIMARY KEY (persistence_id, entity_id)
+            )
+            """,
+        ),
+    ),
+    Migration(
+        2,
+        "CRDT state and replica liveness",
+        (
+            """
+            CREATE TABLE cloudstate_crdt_state (
+                persistence_id TEXT NOT NULL,
+                entity_id      TEXT NOT NULL,
+                version        BIGINT NOT NULL,
+                state          BYTEA NOT NULL,
+                written_at     TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (persistence_id, entity_id)
+            )
+            """,
+            """
+            CREATE TABLE cloudstate_crdt_replicas (
+                replica_id  TEXT PRIMARY KEY,
+                incarnation TEXT NOT NULL,
+                started_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+                last_seen   TIMESTAMPTZ NOT NULL DEFAULT now()
             )
             """,
         ),

@@ -26,7 +26,7 @@ import tempfile
 import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 #: Where Debian and Ubuntu install each PostgreSQL major version's server binaries.
 DEBIAN_BINDIRS = "/usr/lib/postgresql/*/bin"
@@ -190,17 +190,18 @@ def _run_as(account: pwd.struct_passwd | None, command: list[str]) -> None:
 
 
 def _execute(account: pwd.struct_passwd | None, command: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run a PostgreSQL program as ``account`` (pg_ctl and initdb refuse to run as root)."""
-    return subprocess.run(
-        command,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        check=False,
-        user=account.pw_uid if account else None,
-        group=account.pw_gid if account else None,
-        extra_groups=[] if account else None,
-    )
+    """Run a PostgreSQL program as ``account`` (pg_ctl and initdb refuse to run as root).
+
+    ``runuser`` switches the user when it is there, rather than subprocess's ``user=`` and ``group=``: those
+    make Python fork the whole calling process, and the child of a process with gRPC threads can crash
+    before it gets to exec (seen as pg_ctl "failing" with SIGSEGV in tests that run a proxy in-process).
+    """
+    switch: dict[str, Any] = {}
+    if account is not None and (runuser := shutil.which("runuser")):
+        command = [runuser, "-u", account.pw_name, "--", *command]
+    elif account is not None:
+        switch = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    return subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, **switch)
 
 
 def _remove(bindir: Path, root: Path) -> None:
