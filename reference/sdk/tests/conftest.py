@@ -8,10 +8,16 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import grpc
+import hypothesis
 import pytest
 from cloudstate import event_sourced_pb2_grpc, value_entity_pb2_grpc
 from cloudstate_sdk.tck_model import entities
 from sdk_harness import Stream, serving
+
+# Hypothesis's per-example deadline measures wall-clock time, which says nothing
+# on a loaded two-core CI machine; timing belongs in benchmarks (nox -s bench).
+hypothesis.settings.register_profile("cloudstate", deadline=None)
+hypothesis.settings.load_profile("cloudstate")
 
 
 @pytest.fixture
