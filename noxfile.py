@@ -1,7 +1,8 @@
 """Every workflow of the project, one nox session each.
 
-    nox -s spec             # build and publish the specification into dist/spec/
+    nox -s tck              # run the TCK on the reference proxy and SDK; reports into reports/
     nox -s tests            # the whole test suite (every component)
+    nox -s spec             # build and publish the specification into dist/spec/
     nox -s lint typecheck   # ruff, buf lint/format/breaking, mypy --strict
     nox -s protos           # regenerate the committed protobuf code (-- --check to verify)
     nox -s requirements     # regenerate spec/requirements.yaml from the Markdown
@@ -133,8 +134,31 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def tck(session: nox.Session) -> None:
+    """Run the TCK on the reference pair, both directions; reports into reports/ (JSON, JUnit, Markdown, HTML)."""
+    _install_components(session)
+    session.run(
+        "python",
+        "-m",
+        "tck",
+        "run",
+        "--sdk",
+        "python -m cloudstate_sdk.tck_model",
+        "--proxy",
+        "python -m cloudstate_proxy",
+        "--profile",
+        "quick",
+        "--report-dir",
+        "reports",
+        "--name",
+        "reference",
+        *session.posargs,
+    )
+
+
+@nox.session
 def images(session: nox.Session) -> None:
-    """Build the container images (cloudstate/<name>:<version> and :dev); needs a Docker engine (images/docker-up.sh)."""
+    """Build the container images (cloudstate/<name>:<version> and :dev); needs a Docker engine (docker-up.sh)."""
     session.install("pip", "hatchling")  # uv-made venvs have no pip; hatchling avoids isolated builds
     session.run("python", "images/build.py", *session.posargs)
 
