@@ -3,12 +3,13 @@
 Each module maps scenario names to functions ``(user_function, recorder) -> None``.
 """
 
-from tck.golden import action, eventsourced, valueentity
+from tck.golden import action, crdt, eventsourced, valueentity
 
 SCENARIOS = {
     "event-sourced": eventsourced.SCENARIOS,
     "value-entity": valueentity.SCENARIOS,
     "action": action.SCENARIOS,
+    "crdt": crdt.SCENARIOS,
 }
 
 __all__ = ["SCENARIOS"]

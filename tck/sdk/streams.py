@@ -3,7 +3,8 @@
 Hypothesis rules are synchronous, so the TCK uses the sync gRPC API: requests
 come from a queue the caller feeds, and a reader thread moves every response
 (and finally the way the stream ended) into a second queue that the caller
-reads with a timeout. Nothing here knows about the protocol.
+reads with a timeout. Nothing here knows about the protocol. A stream can
+report every message it sends and receives, one line each, to a transcript.
 """
 
 from __future__ import annotations
@@ -15,9 +16,14 @@ from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 import grpc
+from google.protobuf.message import Message
+
+from tck.checks import render
 
 In = TypeVar("In")
 Out = TypeVar("Out")
+#: Where a stream reports what crosses it: one compact line per message or event.
+Record = Callable[[str], None]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +48,15 @@ class Silence:
 _END = object()
 
 
+def transcript_line(item: object) -> str:
+    """One line for a transcript: a message in text format, a stream's end, or a plain word."""
+    if isinstance(item, Closed):
+        return f"end {item.code.name}" + (f" {item.details!r}" if item.details else "")
+    if isinstance(item, Message):
+        return render(item)
+    return str(item)
+
+
 def status_of(error: grpc.RpcError) -> Closed:
     """The status of a failed call (every RpcError raised by a call is also a grpc.Call)."""
     call: grpc.Call = error
@@ -51,8 +66,16 @@ def status_of(error: grpc.RpcError) -> Closed:
 class DuplexStream(Generic[In, Out]):
     """One open call: ``send`` requests, ``receive`` responses, ``half_close`` or ``cancel`` it."""
 
-    def __init__(self, start: Callable[[Iterator[In]], Iterator[Out]], timeout: float) -> None:
+    def __init__(
+        self,
+        start: Callable[[Iterator[In]], Iterator[Out]],
+        timeout: float,
+        record: Record | None = None,
+        label: str = "stream",
+    ) -> None:
         self.timeout = timeout
+        self._record = record
+        self.label = label
         self._requests: queue.Queue[object] = queue.Queue()
         self._responses: queue.Queue[Out | Closed] = queue.Queue()
         self._half_closed = False
@@ -65,18 +88,28 @@ class DuplexStream(Generic[In, Out]):
         while (item := self._requests.get()) is not _END:
             yield item  # type: ignore[misc]
 
+    def _note(self, arrow: str, item: object) -> None:
+        if self._record is not None:
+            self._record(f"{self.label} {arrow} {transcript_line(item)}")
+
     def _read(self) -> None:
+        # Received messages are noted as they arrive: the transcript shows the order on the wire.
+        end: Closed
         try:
             for response in self._call:
+                self._note("<", response)
                 self._responses.put(response)
-            self._responses.put(Closed(grpc.StatusCode.OK, ""))
+            end = Closed(grpc.StatusCode.OK, "")
         except grpc.RpcError as error:
-            self._responses.put(status_of(error))
+            end = status_of(error)
+        self._note("<", end)
+        self._responses.put(end)
 
     def send(self, *messages: In) -> None:
         if self._half_closed:
             raise RuntimeError("send after half-close")
         for message in messages:
+            self._note(">", message)
             self._requests.put(message)
 
     def receive(self, timeout: float | None = None) -> Out | Closed | Silence:
@@ -96,11 +129,14 @@ class DuplexStream(Generic[In, Out]):
         """Tell the server we send nothing more (passivation, end of a client stream)."""
         if not self._half_closed:
             self._half_closed = True
+            self._note(">", "half-close")
             self._requests.put(_END)
 
     def cancel(self) -> None:
         """Abandon the call; safe to call at any time and more than once."""
         self.half_close()
+        if self._closed is None:
+            self._note(">", "cancel")
         self._call.cancel()  # type: ignore[attr-defined]
         self._reader.join(timeout=self.timeout)
 

@@ -15,9 +15,12 @@ MODULES = [
     "tck.machines.eventsourced_checks",
     "tck.machines.valueentity_checks",
     "tck.machines.action",
+    "tck.machines.crdt_checks",
+    "tck.machines.crdt_surplus",
     "tck.golden.eventsourced",
     "tck.golden.valueentity",
     "tck.golden.action",
+    "tck.golden.crdt",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Discovery of the fake: the TCK model services for event sourcing, value entities and actions.
+"""Discovery of the fake: the TCK model services for event sourcing, value entities, actions and CRDTs.
 
 Defects:
   disc-version       ServiceInfo reports protocol 0.1
@@ -9,13 +9,14 @@ Defects:
 from __future__ import annotations
 
 from cloudstate import entity_pb2, entity_pb2_grpc
-from cloudstate.tck.model import action_pb2, eventsourced_pb2, valueentity_pb2
+from cloudstate.tck.model import action_pb2, crdt_pb2, eventsourced_pb2, valueentity_pb2
 from google.protobuf import descriptor, descriptor_pb2, empty_pb2
 
-ES, VE, ACTION = (
+ES, VE, ACTION, CRDT = (
     "cloudstate.eventsourced.EventSourced",
     "cloudstate.valueentity.ValueEntity",
     "cloudstate.action.ActionProtocol",
+    "cloudstate.crdt.Crdt",
 )
 
 
@@ -35,6 +36,9 @@ ENTITIES = [
     _entity(VE, "cloudstate.tck.model.valueentity.ValueEntityConfigured", "value-entity-configured", 100),
     _entity(ACTION, "cloudstate.tck.model.action.ActionTckModel"),
     _entity(ACTION, "cloudstate.tck.model.action.ActionTwo"),
+    _entity(CRDT, "cloudstate.tck.model.crdt.CrdtTckModel", "crdt-tck-model"),
+    _entity(CRDT, "cloudstate.tck.model.crdt.CrdtTwo", "crdt-tck-model-two"),
+    _entity(CRDT, "cloudstate.tck.model.crdt.CrdtConfigured", "crdt-configured", 100),
 ]
 
 
@@ -64,7 +68,9 @@ def entity_spec(entities: list[entity_pb2.Entity], defects: frozenset[str] = fro
     if "disc-undefined" in defects:
         entities.append(_entity(ACTION, "cloudstate.tck.model.action.NotDefined"))
     spec = entity_pb2.EntitySpec(
-        proto=descriptor_set(eventsourced_pb2.DESCRIPTOR, valueentity_pb2.DESCRIPTOR, action_pb2.DESCRIPTOR),
+        proto=descriptor_set(
+            eventsourced_pb2.DESCRIPTOR, valueentity_pb2.DESCRIPTOR, action_pb2.DESCRIPTOR, crdt_pb2.DESCRIPTOR
+        ),
         entities=entities,
         service_info=entity_pb2.ServiceInfo(
             support_library_name="tck-fake",

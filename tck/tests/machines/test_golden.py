@@ -34,6 +34,8 @@ def test_passes_against_a_fake_that_restarts(scenario: Scenario, restarting_fake
         ("es-failure-events", SCENARIOS["event-sourced"]["failure_drops_events_and_effects"], "FAIL-007"),
         ("ve-first-wins", SCENARIOS["value-entity"]["last_update_or_delete_wins"], "VE-016"),
         ("action-stop-on-failure", SCENARIOS["action"]["duplex_goes_on_after_a_failure"], "TCKM-057"),
+        ("crdt-echo-remote", SCENARIOS["crdt"]["gcounter_increments"], "CRDT-GCOUNTER-002"),
+        ("crdt-remote-twice", SCENARIOS["crdt"]["streamed_call_ends_at_its_end_state"], "TCKM-088"),
     ],
 )
 def test_fails_against_a_broken_fake(defect: str, scenario: Scenario, requirement: str) -> None:

@@ -1,0 +1,5 @@
+"""``python -m tck``: the TCK's command line (see ``tck.cli``)."""
+
+from tck.cli import console
+
+console()

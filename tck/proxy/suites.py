@@ -1,0 +1,138 @@
+"""The proxy-direction suites: ``proxy/discovery``, ``proxy/eventsourced``, ``proxy/valueentity``, ``proxy/action``.
+
+The runner calls ``suite.run(ctx)`` with a :class:`~tck.suites.RunContext`
+whose ``proxy`` is the proxy's public port and whose ``interceptor`` is the
+endpoint of an :class:`~tck.proxy.interceptor.Interceptor` it started in this
+process (the proxy's ``USER_FUNCTION_PORT`` points at it). Each suite runs its
+fixed scenarios, then its state machine with ``ctx.settings``; every
+conformance failure becomes a :class:`~tck.suites.Failure` with the
+requirement IDs, the shrunk program and the transcript of the failing example.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+
+from tck.checks import ConformanceError
+from tck.models import action, eventsourced, valueentity
+from tck.proxy import discovery, golden
+from tck.proxy.action import ProxyActionMachine
+from tck.proxy.client import ProxyClient
+from tck.proxy.eventsourced import ProxyEventSourcedMachine
+from tck.proxy.harness import Bounds, Harness
+from tck.proxy.interceptor import find
+from tck.proxy.lifecycle import EnvironmentFailure
+from tck.proxy.valueentity import ProxyValueEntityMachine
+from tck.suites import Failure, RunContext, Suite, SuiteResult
+
+Machine = Callable[[Harness], RuleBasedStateMachine]
+
+
+def proxy_suites(bounds: Bounds | None = None) -> list[Suite]:
+    """The proxy-direction suites; ``bounds`` changes how long they wait (tests shorten the passivation bound)."""
+
+    def suite(name: str, capability: str, services: Sequence[str], scenarios: Mapping[str, golden.Scenario],
+              machine: Machine | None) -> Suite:  # fmt: skip
+        return Suite(name, "proxy", capability, tuple(services), lambda ctx: run(name, ctx, scenarios, machine, bounds))
+
+    es, ve = eventsourced, valueentity
+    return [
+        suite("proxy/discovery", "core", (), {"discovery": _discovery}, None),
+        suite(
+            "proxy/eventsourced",
+            "event-sourced",
+            (es.SERVICE, es.TWO, es.CONFIGURED),
+            golden.ES_SCENARIOS,
+            ProxyEventSourcedMachine,
+        ),
+        suite(
+            "proxy/valueentity",
+            "value-entity",
+            (ve.SERVICE, ve.TWO, ve.CONFIGURED),
+            golden.VE_SCENARIOS,
+            ProxyValueEntityMachine,
+        ),
+        suite("proxy/action", "action", (action.SERVICE, action.TWO), golden.ACTION_SCENARIOS, ProxyActionMachine),
+    ]
+
+
+def _discovery(h: Harness) -> None:
+    h.ctx.transcript.clear()
+    discovery.check_discovery(h)
+    discovery.check_exposed(h)
+
+
+def run(
+    name: str,
+    ctx: RunContext,
+    scenarios: Mapping[str, golden.Scenario],
+    machine: Machine | None,
+    bounds: Bounds | None = None,
+) -> SuiteResult:
+    interceptor = find(ctx.interceptor) if ctx.interceptor is not None else None
+    if interceptor is None or ctx.proxy is None:
+        return SuiteResult(name, 0, error="the proxy suites need ctx.proxy and an Interceptor running in this process")
+    failures: list[Failure] = []
+    examples = 0
+    with contextlib.closing(ProxyClient(ctx.proxy)) as client:
+        h = Harness(ctx, interceptor, client, bounds)
+        try:
+            for scenario_name, scenario in scenarios.items():
+                if failures and h.bounds.fail_fast:
+                    break
+                examples += 1
+                with _collect(failures, ctx, f"scenario {name}:{scenario_name}"):
+                    scenario(h)
+            if machine is not None and not (failures and h.bounds.fail_fast):
+                counted = _Counted(machine, h)
+                with _collect(failures, ctx, ""):
+                    run_state_machine_as_test(counted, settings=ctx.settings)  # type: ignore[arg-type]
+                examples += counted.count
+        except EnvironmentFailure as error:
+            return SuiteResult(name, examples, tuple(failures), error=str(error))
+        except Exception as error:  # a TCK bug or a broken environment: the suite could not judge the proxy
+            return SuiteResult(name, examples, tuple(failures), error=f"{type(error).__name__}: {error}")
+    return SuiteResult(name, examples, tuple(failures))
+
+
+class _Counted:
+    """A machine factory that counts the examples Hypothesis runs."""
+
+    def __init__(self, machine: Machine, h: Harness) -> None:
+        self.machine, self.h, self.count = machine, h, 0
+
+    def __call__(self) -> RuleBasedStateMachine:
+        self.count += 1
+        return self.machine(self.h)
+
+
+@contextlib.contextmanager
+def _collect(failures: list[Failure], ctx: RunContext, program: str) -> Iterator[None]:
+    """Turn a conformance failure into a Failure (with Hypothesis's program when it comes from a machine)."""
+    try:
+        yield
+    except ConformanceError as error:
+        failures.append(_failure(error, ctx, program))
+    except BaseExceptionGroup as group:  # Hypothesis found several distinct failures, or a flaky one
+        found = _conformance_errors(group)
+        if not found:
+            raise
+        failures.extend(_failure(error, ctx, program) for error in found)
+
+
+def _failure(error: ConformanceError, ctx: RunContext, program: str) -> Failure:
+    notes = [n for n in getattr(error, "__notes__", ()) if not n.startswith("\nYou can reproduce")]
+    return Failure(error.check.requirements, str(error), program or "\n".join(notes), tuple(ctx.transcript))
+
+
+def _conformance_errors(group: BaseExceptionGroup[BaseException]) -> list[ConformanceError]:
+    found: list[ConformanceError] = []
+    for error in group.exceptions:
+        if isinstance(error, ConformanceError):
+            found.append(error)
+        elif isinstance(error, BaseExceptionGroup):
+            found += _conformance_errors(error)
+    return found

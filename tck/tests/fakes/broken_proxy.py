@@ -1,0 +1,148 @@
+"""The reference proxy with one deliberate defect: ``python -m tck.tests.fakes.broken_proxy DEFECT [proxy flags]``.
+
+Each defect patches one method of the reference proxy's classes before the
+proxy starts, so that the rest of it stays correct and the TCK must find
+exactly that defect. Settings come from the environment as for the real proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cloudstate import entity_pb2
+from cloudstate_proxy import __main__ as proxy_main
+from cloudstate_proxy.effects import Effects
+from cloudstate_proxy.engines.base import Outcome
+from cloudstate_proxy.engines.event_sourced import EventSourcedSession
+from cloudstate_proxy.engines.instance import EntityInstance
+from cloudstate_proxy.engines.value_entity import ValueEntitySession
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+def _spawn(work: Any) -> None:
+    task = asyncio.get_running_loop().create_task(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+def persist_late() -> None:
+    """Event sourcing: release the reply first, write the events a second later."""
+
+    async def commit(self: EventSourcedSession, reply: Any) -> Outcome:
+        outcome = self.outcome(reply, ["events"] if reply.events else [])
+        if outcome.failure is None and reply.events:
+            start, self.sequence = self.sequence, self.sequence + len(reply.events)
+            snapshot = reply.snapshot if reply.HasField("snapshot") else None
+            pid, events = self.service.persistence_id, list(reply.events)
+
+            async def later() -> None:
+                await asyncio.sleep(1.0)
+                await self.runtime.store.journal.append(pid, self.entity_id, start, events, snapshot)
+
+            _spawn(later())
+        return outcome
+
+    EventSourcedSession.commit = commit  # type: ignore[method-assign]
+
+
+def ids_from_zero() -> None:
+    """Number the commands of every stream from 0."""
+    original = EntityInstance._open
+
+    async def _open(self: EntityInstance) -> Any:
+        stream = await original(self)
+        self._next_id = 0
+        return stream
+
+    EntityInstance._open = _open  # type: ignore[method-assign]
+
+
+def drop_async_effects() -> None:
+    """Never run asynchronous side effects."""
+    Effects.start_asynchronous = lambda self, label, effects: None  # type: ignore[method-assign]
+
+
+def async_early() -> None:
+    """Start the asynchronous side effects before the synchronous ones (so before the reply)."""
+    run_synchronous, start_asynchronous = Effects.run_synchronous, Effects.start_asynchronous
+
+    async def early(self: Effects, label: str, effects: Sequence[entity_pb2.SideEffect]) -> None:
+        start_asynchronous(self, label, effects)
+        await run_synchronous(self, label, effects)
+
+    Effects.run_synchronous = early  # type: ignore[method-assign]
+    Effects.start_asynchronous = lambda self, label, effects: None  # type: ignore[method-assign]
+
+
+def sync_late() -> None:
+    """Run the synchronous side effects in the background: the reply does not wait for them."""
+    run_synchronous = Effects.run_synchronous
+
+    async def late(self: Effects, label: str, effects: Sequence[entity_pb2.SideEffect]) -> None:
+        _spawn(run_synchronous(self, label, effects))
+
+    Effects.run_synchronous = late  # type: ignore[method-assign]
+
+
+def forward_elsewhere() -> None:
+    """Forward to the model's ``*Configured`` service instead of its second one (same types, wrong method)."""
+    forward = Effects.forward
+
+    async def elsewhere(self: Effects, origin: Any, label: str, target: entity_pb2.Forward) -> Any:
+        changed = entity_pb2.Forward()
+        changed.CopyFrom(target)
+        changed.service_name = target.service_name.replace("Two", "Configured")
+        return await forward(self, origin, label, changed)
+
+    Effects.forward = elsewhere  # type: ignore[method-assign,assignment]
+
+
+def delete_ignored() -> None:
+    """Value entities: a delete leaves the stored value in place."""
+    commit = ValueEntitySession.commit
+
+    async def keep(self: ValueEntitySession, reply: Any) -> Outcome:
+        if reply.HasField("state_action") and reply.state_action.WhichOneof("action") == "delete":
+            reply.ClearField("state_action")
+        return await commit(self, reply)
+
+    ValueEntitySession.commit = keep  # type: ignore[method-assign]
+
+
+def never_passivate() -> None:
+    """Ignore every idle timeout."""
+    init = EntityInstance.__init__
+
+    def patched(self: EntityInstance, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self._idle = 3600.0
+
+    EntityInstance.__init__ = patched  # type: ignore[method-assign]
+
+
+DEFECTS: dict[str, Callable[[], None]] = {
+    "persist-late": persist_late,
+    "ids-from-zero": ids_from_zero,
+    "drop-async-effects": drop_async_effects,
+    "async-early": async_early,
+    "sync-late": sync_late,
+    "forward-elsewhere": forward_elsewhere,
+    "delete-ignored": delete_ignored,
+    "never-passivate": never_passivate,
+}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in DEFECTS:
+        print(f"usage: broken_proxy {{{','.join(DEFECTS)}}} [proxy flags]", file=sys.stderr)
+        return 2
+    DEFECTS[sys.argv[1]]()
+    return proxy_main.main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
