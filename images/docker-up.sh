@@ -35,6 +35,9 @@ fi
 # A second engine would fight the first over /var/run/docker.sock: only start
 # one when no dockerd process exists (one may still be starting up).
 if ! pgrep -x dockerd >/dev/null; then
+  # An engine killed without a clean stop (a session ending, say) leaves its pid
+  # file behind, and dockerd refuses to start while it exists.
+  rm -f /var/run/docker.pid
   echo "docker-up.sh: starting dockerd (log: $log_file)" >&2
   mkdir -p "$(dirname "$log_file")"
   nohup dockerd --bridge=none --iptables=false --ip6tables=false >"$log_file" 2>&1 &
