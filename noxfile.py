@@ -135,8 +135,12 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def tck(session: nox.Session) -> None:
-    """Run the TCK on the reference pair, both directions; reports into reports/ (JSON, JUnit, Markdown, HTML)."""
+    """Run the TCK on the reference pair, both directions; reports into reports/ (JSON, JUnit, Markdown, HTML).
+
+    `-- --proxy-image IMAGE --sdk-image IMAGE` runs images instead (either side may stay a process).
+    """
     _install_components(session)
+    session.install("docker>=7.0")  # the tck[images] extra, for image targets
     session.run(
         "python",
         "-m",
@@ -154,6 +158,15 @@ def tck(session: nox.Session) -> None:
         "reference",
         *session.posargs,
     )
+
+
+@nox.session
+def tck_matrix(session: nox.Session) -> None:
+    """The TCK on every pair of reports/permutations.yaml (processes, images, images on PostgreSQL); writes matrix.*."""
+    _install_components(session)
+    session.install("docker>=7.0")
+    permutations = "reports/permutations.yaml"
+    session.run("python", "-m", "tck", "matrix", permutations, "--report-dir", "reports", *session.posargs)
 
 
 @nox.session

@@ -5,7 +5,10 @@
 
 ``--sdk`` and ``--proxy`` take a command line (``{port}`` is replaced by the
 port to serve on; see ``tck.targets`` for the environment each gets) or the
-``HOST:PORT`` of something already running. With ``--sdk`` the TCK checks the
+``HOST:PORT`` of something already running; ``--sdk-image`` and ``--proxy-image``
+run that side from a container image instead, and replace ``--sdk``/``--proxy``
+when both are given (so a wrapper's default command can be overridden). With
+``--sdk`` the TCK checks the
 user function directly; with ``--proxy`` it checks the proxy with a user
 function behind it; with both, both. The exit status is 0 only when no
 applicable MUST-level requirement failed and every suite ran to its end; 1
@@ -27,6 +30,7 @@ from cloudstate_protocol.requirements import load_registry
 from tck import exclusions, reporting
 from tck.catalog import suite_names
 from tck.config import DEFAULT_SPEC_URL, RunConfig
+from tck.matrix import matrix_command
 from tck.outcome import EXIT_NOT_RUN
 from tck.progress import Progress, StreamProgress
 from tck.runner import run
@@ -37,6 +41,13 @@ from tck.targets import Side
 def _side(text: str) -> Side:
     try:
         return Side.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _image(text: str) -> Side:
+    try:
+        return Side.of_image(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from error
 
@@ -56,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     target = cmd.add_argument_group("target (at least one)")
     target.add_argument("--sdk", type=_side, metavar="CMD|HOST:PORT", help="the user function (SDK) to check")
     target.add_argument("--proxy", type=_side, metavar="CMD|HOST:PORT", help="the proxy to check")
+    target.add_argument("--sdk-image", type=_image, metavar="IMAGE", help="run the user function from this image")
+    target.add_argument("--proxy-image", type=_image, metavar="IMAGE", help="run the proxy from this image")
     target.add_argument(
         "--proxy-user-function",
         type=_side,
@@ -84,6 +97,11 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--ready-timeout", type=float, default=30.0, help="seconds a process may take to serve")
     cmd.add_argument("--spec-url", default=DEFAULT_SPEC_URL, help="base URL of the published spec pages")
     cmd.add_argument("--quiet", action="store_true", help="no progress display")
+    matrix = commands.add_parser("matrix", help="run every pair of a permutation file and write a conformance matrix")
+    matrix.add_argument("file", type=Path, metavar="FILE", help="the permutation file (YAML; see reports/README.md)")
+    matrix.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default: reports")
+    matrix.add_argument("--only-pair", action="append", default=[], metavar="NAME", help="run only this pair")
+    matrix.add_argument("--quiet", action="store_true", help="no progress display")
     return top
 
 
@@ -93,6 +111,9 @@ def _fail(message: str) -> int:
 
 
 def run_command(args: argparse.Namespace, progress: Progress) -> int:
+    # An image replaces the command given for the same side.
+    args.sdk = args.sdk_image or args.sdk
+    args.proxy = args.proxy_image or args.proxy
     if args.sdk is None and args.proxy is None:
         return _fail("give --sdk, --proxy or both")
     if args.proxy is not None and args.proxy.endpoint is not None and args.interceptor_port is None:
@@ -143,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write("".join(f"{name}\n" for name in suite_names()))
         return 0
     progress = Progress() if args.quiet else StreamProgress(sys.stderr)
+    if args.command == "matrix":
+        return matrix_command(args.file, args.report_dir, tuple(args.only_pair), progress)
     return run_command(args, progress)
 
 

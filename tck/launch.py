@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from tck.containers import ManagedContainer
 from tck.processes import ManagedProcess, ProcessError, accepts, free_port
 from tck.sdk.driver import UserFunction
 from tck.suites import Endpoint
@@ -29,7 +30,7 @@ class Launched:
     """A side that is up: its address and, when the runner started it, the process."""
 
     endpoint: Endpoint
-    process: ManagedProcess | None = None
+    process: ManagedProcess | ManagedContainer | None = None
 
 
 def grpc_ready(endpoint: Endpoint) -> bool:
@@ -85,13 +86,10 @@ def user_function(side: Side, log: Path, timeout: float, role: str = "user funct
         endpoint = side.endpoint
         _await(f"the {role} at {endpoint.target}", lambda: grpc_ready(endpoint), timeout)
         return Launched(endpoint)
-    assert side.command is not None
     port = free_port()
     endpoint = Endpoint(LOCALHOST, port)
-    process = ManagedProcess(
-        role, substitute(side.command, port), user_function_env(port), log, lambda: grpc_ready(endpoint), timeout
-    )
-    return Launched(endpoint, process)
+    env = {**user_function_env(port), **dict(side.env)}
+    return Launched(endpoint, _managed(side, role, env, log, lambda: grpc_ready(endpoint), timeout, port))
 
 
 def proxy(side: Side, log: Path, timeout: float, user_function_port: int) -> Launched:
@@ -100,13 +98,28 @@ def proxy(side: Side, log: Path, timeout: float, user_function_port: int) -> Lau
         endpoint = side.endpoint
         _await(f"the proxy at {endpoint.target}", proxy_ready(endpoint, None), timeout)
         return Launched(endpoint)
-    assert side.command is not None
     port, management, metrics = free_port(), free_port(), free_port()
     endpoint = Endpoint(LOCALHOST, port)
-    env = proxy_env(port, user_function_port, management, metrics)
-    command = substitute(side.command, port, user_function_port)
-    process = ManagedProcess("proxy", command, env, log, proxy_ready(endpoint, management), timeout)
-    return Launched(endpoint, process)
+    env = {**proxy_env(port, user_function_port, management, metrics), **dict(side.env)}
+    ready = proxy_ready(endpoint, management)
+    return Launched(endpoint, _managed(side, "proxy", env, log, ready, timeout, port, user_function_port))
+
+
+def _managed(
+    side: Side,
+    role: str,
+    env: dict[str, str],
+    log: Path,
+    ready: Callable[[], bool],
+    timeout: float,
+    port: int,
+    user_function_port: int | None = None,
+) -> ManagedProcess | ManagedContainer:
+    """The process (command) or container (image) of a side; started later by the session."""
+    if side.image is not None:
+        return ManagedContainer(role, side.image, env, log, ready, timeout)
+    assert side.command is not None
+    return ManagedProcess(role, substitute(side.command, port, user_function_port), env, log, ready, timeout)
 
 
 __all__ = ["Launched", "grpc_ready", "proxy", "user_function"]

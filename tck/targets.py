@@ -1,8 +1,10 @@
 """What a run is pointed at: for each side a command line to start or an address to connect to.
 
 ``--sdk`` and ``--proxy`` each take either ``HOST:PORT`` (something already
-running) or a command line. A command may contain ``{port}`` (replaced by the
-port it must serve on) and gets its addresses in the environment as well:
+running) or a command line; ``--sdk-image`` and ``--proxy-image`` name a container
+image instead (run by ``tck.containers`` on host networking). A command may contain
+``{port}`` (replaced by the port it must serve on); a command and an image both get
+their addresses in the environment:
 
 - a user function: ``PORT`` and ``HOST`` (spec 01);
 - a proxy: ``USER_FUNCTION_HOST`` and ``USER_FUNCTION_PORT`` (where the TCK's
@@ -24,10 +26,13 @@ LOCALHOST = "127.0.0.1"
 
 @dataclasses.dataclass(frozen=True)
 class Side:
-    """One side of the target: a command to start, or the endpoint of something already running."""
+    """One side of the target: a command or an image to start, or the endpoint of something already running."""
 
     command: str | None = None
     endpoint: Endpoint | None = None
+    image: str | None = None
+    #: Extra environment for a command or an image (a permutation's settings, e.g. the proxy's STORE).
+    env: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def parse(cls, text: str) -> Side:
@@ -39,7 +44,18 @@ class Side:
             return cls(endpoint=Endpoint(address["host"].strip("[]"), int(address["port"])))
         return cls(command=text)
 
+    @classmethod
+    def of_image(cls, image: str) -> Side:
+        if not image.strip():
+            raise ValueError("an empty image name")
+        return cls(image=image.strip())
+
+    def with_env(self, env: dict[str, str]) -> Side:
+        return dataclasses.replace(self, env=tuple(sorted({**dict(self.env), **env}.items())))
+
     def describe(self) -> str:
+        if self.image is not None:
+            return f"image {self.image}"
         return self.command if self.command is not None else self.target
 
     @property
@@ -71,6 +87,8 @@ def substitute(command: str, port: int, user_function_port: int | None = None) -
 
 
 def _slug(side: Side) -> str:
+    if side.image is not None:
+        return side.image.rsplit("/", 1)[-1].replace(":", "-")
     if side.command is None:
         return side.target.replace(":", "-")
     words = side.command.split()

@@ -1,7 +1,8 @@
 """Fixed CRDT scenarios after the upstream TCK, as exact exchanges with CrdtTckModel.
 
 Answers are compared after :func:`tck.models.crdt_messages.canonical` (the
-order of a delta's elements is free); everything else is written out here.
+order of a delta's elements is free); everything else is written out here and
+in ``tck.golden.crdt_exchange``.
 """
 
 from __future__ import annotations
@@ -11,68 +12,27 @@ from cloudstate import entity_pb2
 from cloudstate.tck.model import crdt_pb2 as m
 
 from tck.checks import Check, Recorder
-from tck.golden.exchange import Exchange, Scenario
-from tck.machines import entity as common
-from tck.models.crdt_messages import canonical
+from tck.golden.crdt_exchange import (
+    TWO,
+    Out,
+    answer,
+    gcounter,
+    increment,
+    open_stream,
+    orset,
+    orset_update,
+    pncounter,
+    process,
+    pushed,
+    streamed,
+    vote,
+    voting,
+)
+from tck.golden.exchange import Scenario
 from tck.models.crdt_values import pack_string
 from tck.sdk.driver import UserFunction
 from tck.wire import crdt as wire
 from tck.wire.common import pack
-
-MODEL, TWO = "cloudstate.tck.model.crdt.CrdtTckModel", "cloudstate.tck.model.crdt.CrdtTwo"
-Out = c.CrdtStreamOut
-
-
-class Stream(Exchange[Out]):
-    def expect(self, expected: Out) -> Out:
-        observed = common.receive(self.rec, self.stream, self.check, f"{expected}")
-        self.rec.expect(self.check, canonical(expected), canonical(observed))
-        return observed
-
-
-def open_stream(
-    uf: UserFunction, rec: Recorder, check: Check, entity_id: str, delta: c.CrdtDelta | None = None
-) -> Stream:
-    stream = Stream(rec, check, uf.crdt())
-    stream.send(wire.init(MODEL, entity_id, delta))
-    return stream
-
-
-def process(command_id: int, entity_id: str, *updates: m.Update | m.RequestAction) -> c.CrdtStreamIn:
-    actions = [u if isinstance(u, m.RequestAction) else m.RequestAction(update=u) for u in updates]
-    return wire.command(command_id, entity_id, "Process", m.Request(id=entity_id, actions=actions))
-
-
-def streamed(command_id: int, request: m.StreamedRequest) -> c.CrdtStreamIn:
-    return wire.command(command_id, request.id, "ProcessStreamed", request, streamed=True)
-
-
-def response(state: m.State) -> entity_pb2.ClientAction:
-    return entity_pb2.ClientAction(reply=entity_pb2.Reply(payload=pack(m.Response(state=state))))
-
-
-def answer(command_id: int, state: m.State | None, delta: c.CrdtDelta | None = None, streamed: bool = False) -> Out:
-    reply = c.CrdtReply(command_id=command_id, streamed=streamed)
-    if state is not None:
-        reply.client_action.CopyFrom(response(state))
-    if delta is not None:
-        reply.state_action.update.CopyFrom(delta)
-    return Out(reply=reply)
-
-
-def pushed(command_id: int, state: m.State, end: bool = False, *effects: entity_pb2.SideEffect) -> Out:
-    message = c.CrdtStreamedMessage(command_id=command_id, client_action=response(state), end_stream=end)
-    message.side_effects.extend(effects)
-    return Out(streamed_message=message)
-
-
-def gcounter(n: int) -> m.State:
-    return m.State(gcounter=m.GCounterValue(value=n))
-
-
-def increment(n: int) -> m.Update:
-    return m.Update(gcounter=m.GCounterUpdate(increment=n))
-
 
 GCOUNTER = Check(
     "golden.crdt.gcounter",
@@ -91,14 +51,6 @@ def gcounter_increments(uf: UserFunction, rec: Recorder) -> None:
     s.send(process(3, "GCounter-1"))
     s.expect(answer(3, gcounter(12)))
     s.end()
-
-
-def orset(*elements: str) -> m.State:
-    return m.State(orset=m.ORSetValue(elements=sorted(elements)))
-
-
-def orset_update(**change: str | bool) -> m.Update:
-    return m.Update(orset=m.ORSetUpdate(**change))  # type: ignore[arg-type]
 
 
 ORSET = Check(
@@ -120,14 +72,6 @@ def orset_add_and_remove(uf: UserFunction, rec: Recorder) -> None:
     s.send(process(4, "ORSet-1", orset_update(add="x"), orset_update(clear=True), orset_update(add="y")))
     s.expect(answer(4, orset("y"), c.CrdtDelta(orset=c.ORSetDelta(cleared=True, added=[pack_string("y")]))))
     s.end()
-
-
-def vote(self_vote: bool, votes_for: int, total: int = 1) -> m.State:
-    return m.State(vote=m.VoteValue(self_vote=self_vote, votes_for=votes_for, total_voters=total))
-
-
-def voting(self_vote: bool) -> m.Update:
-    return m.Update(vote=m.VoteUpdate(self_vote=self_vote))
 
 
 VOTE = Check(
@@ -155,10 +99,6 @@ def vote_connection_tracking(uf: UserFunction, rec: Recorder) -> None:
     s.send(wire.cancelled("Vote-3", 1))
     s.expect(Out(stream_cancelled_response=c.CrdtStreamCancelledResponse(command_id=1)))
     s.end()
-
-
-def pncounter(n: int) -> m.State:
-    return m.State(pncounter=m.PNCounterValue(value=n))
 
 
 STREAM_END = Check(

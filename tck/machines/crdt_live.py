@@ -15,6 +15,7 @@ from cloudstate.tck.model import crdt_pb2 as m
 
 from tck.checks import Check, Recorder
 from tck.machines import crdt_checks as checks
+from tck.machines import crdt_compare
 from tck.machines import entity as common
 from tck.models import crdt as model
 from tck.models.crdt_values import Value, type_of
@@ -65,11 +66,11 @@ def shows_state(outs: Sequence[c.CrdtStreamOut]) -> bool:
 
 
 def exchange(
-    rec: Recorder, live: Live, sent: Sequence[c.CrdtStreamIn], answer: model.Answer, how: checks.Expect
+    rec: Recorder, live: Live, sent: Sequence[c.CrdtStreamIn], answer: model.Answer, how: crdt_compare.Expect
 ) -> None:
     """Send ``sent``, compare what comes back with ``answer.out``, and take the model's entity afterwards."""
     live.stream.send(*sent)
-    checks.compare(rec, answer.out, read(live.stream, len(answer.out)), how)
+    crdt_compare.compare(rec, answer.out, read(live.stream, len(answer.out)), how)
     live.entity = answer.entity
 
 
@@ -82,7 +83,9 @@ def command(
     after = NOTHING if reply.client_action.HasField("reply") else causes
     if reply.state_action.HasField("update"):
         after |= {"own"}
-    how = checks.Expect(checks.ANSWERS, live.kind, checks.state_check(causes), checks.state_check(after or causes))
+    how = crdt_compare.Expect(
+        checks.ANSWERS, live.kind, checks.state_check(causes), checks.state_check(after or causes)
+    )
     message = wire.command(cid, live.entity.entity_id, name, payload, streamed=name == model.PROCESS_STREAMED)
     exchange(rec, live, [message], answer, how)
     if reply.client_action.HasField("failure"):
@@ -101,7 +104,7 @@ def change(rec: Recorder, live: Live, sent: c.CrdtStreamIn, answer: model.Answer
         changed = first.stream_cancelled_response.state_action.HasField("update")
         causes = live.unverified | {cause, "own"} if changed else live.unverified
     state = checks.state_check(causes or frozenset({cause}))
-    exchange(rec, live, [sent], answer, checks.Expect(trigger, live.kind, state, state))
+    exchange(rec, live, [sent], answer, crdt_compare.Expect(trigger, live.kind, state, state))
     live.unverified = (causes & {"own"}) if shows_state(answer.out) else causes
 
 
@@ -123,7 +126,7 @@ def malformed(
     stream.send(*sent, wire.command(probe_id, entity_id, model.PROCESS, m.Request(id=entity_id)))
     observed = read(stream, len(expected))
     state = checks.STATES["init"]
-    checks.compare(rec, expected, observed, checks.Expect(check, type_of(entity_id), state, state))
+    crdt_compare.compare(rec, expected, observed, crdt_compare.Expect(check, type_of(entity_id), state, state))
     first = observed[0] if observed else None
     if isinstance(first, c.CrdtStreamOut) and first.HasField("failure"):
         common.after_failure(rec, stream)
@@ -136,6 +139,8 @@ def short_stream(rec: Recorder, stream: CrdtStream, configured: bool, request: m
     service, check = (model.CONFIGURED, checks.CONFIGURED) if configured else (model.TWO, checks.TWO)
     expected = model.call_configured(1) if configured else model.call_two(1, request)
     stream.send(wire.init(service, request.id), wire.command(1, request.id, "Call", request))
-    checks.compare(rec, [expected], read(stream, 1), checks.Expect(check, type_of(request.id), check, check))
+    crdt_compare.compare(
+        rec, [expected], read(stream, 1), crdt_compare.Expect(check, type_of(request.id), check, check)
+    )
     stream.half_close()
     common.expect_end(rec, stream, check)

@@ -16,11 +16,11 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
 
 from tck.checks import Check, Recorder
-from tck.models import action, eventsourced, valueentity
+from tck.models import action, crdt, eventsourced, valueentity
 from tck.sdk.driver import UserFunction
 from tck.sdk.streams import Closed
 
-ES_TYPE, VE_TYPE, _, ACTION_TYPE = ENTITY_TYPES
+ES_TYPE, VE_TYPE, CRDT_TYPE, ACTION_TYPE = ENTITY_TYPES
 
 PROXY_INFO = entity_pb2.ProxyInfo(
     protocol_major_version=PROTOCOL_MAJOR_VERSION,
@@ -61,6 +61,14 @@ AREAS: dict[str, tuple[Check, dict[str, Declaration]]] = {
     "action": (
         Check("discovery.tck.action", ("TCKM-014",), "the action model is declared"),
         {action.SERVICE: (ACTION_TYPE, None, None), action.TWO: (ACTION_TYPE, None, None)},
+    ),
+    "crdt": (
+        Check("discovery.tck.crdt", ("TCKM-011", "TCKM-012"), "the CRDT model is declared"),
+        {
+            crdt.SERVICE: (CRDT_TYPE, None, None),
+            crdt.TWO: (CRDT_TYPE, None, None),
+            crdt.CONFIGURED: (CRDT_TYPE, None, 100),
+        },
     ),
 }
 

@@ -16,6 +16,7 @@ from cloudstate import crdt_pb2_grpc, entity_pb2
 from cloudstate.tck.model import crdt_pb2 as m
 
 from tck.tests.fakes.fake_common import command_problem, effect, failure, forward, reply
+from tck.tests.fakes.fake_crdt_entity import Entity, deleting, notify, updating
 from tck.tests.fakes.fake_crdt_map import created, received
 from tck.tests.fakes.fake_crdt_values import BadDelta
 from tck.tests.fakes.fake_crdt_values import Crdt as Value
@@ -24,21 +25,6 @@ MODEL = "cloudstate.tck.model.crdt.CrdtTckModel"
 TWO = "cloudstate.tck.model.crdt.CrdtTwo"
 CONFIGURED = "cloudstate.tck.model.crdt.CrdtConfigured"
 Out = c.CrdtStreamOut
-
-
-class Entity:
-    def __init__(self, service: str, entity_id: str) -> None:
-        self.service, self.entity_id = service, entity_id
-        self.value: Value | None = None
-        self.calls: dict[int, m.StreamedRequest] = {}
-
-
-def _deleting(level: int) -> c.CrdtStateAction:
-    return c.CrdtStateAction(delete=c.CrdtDelete(), write_consistency=c.CrdtWriteConsistency.ValueType(level))
-
-
-def _updating(delta: c.CrdtDelta, level: int) -> c.CrdtStateAction:
-    return c.CrdtStateAction(update=delta, write_consistency=c.CrdtWriteConsistency.ValueType(level))
 
 
 class Crdt(crdt_pb2_grpc.CrdtServicer):
@@ -91,10 +77,9 @@ class Crdt(crdt_pb2_grpc.CrdtServicer):
             request = m.Request()
             if (problem := command_problem(command, entity.entity_id, "Call", request)) is not None:
                 return [Out(failure=problem)]
-            deleting = entity.service == TWO and any(a.HasField("delete") for a in request.actions)
             answer = c.CrdtReply(command_id=command.id, client_action=reply(m.Response()))
-            if deleting:
-                answer.state_action.CopyFrom(_deleting(0))
+            if entity.service == TWO and any(a.HasField("delete") for a in request.actions):
+                answer.state_action.CopyFrom(deleting(0))
             return [Out(reply=answer)]
         if command.name == "ProcessStreamed":
             streamed = m.StreamedRequest()
@@ -136,7 +121,7 @@ class Crdt(crdt_pb2_grpc.CrdtServicer):
             forward(TWO, "Call", m.Request(id=target)) if target is not None else reply(m.Response(state=state))
         )
         if delete:
-            answer.state_action.CopyFrom(_deleting(level))
+            answer.state_action.CopyFrom(deleting(level))
             return [Out(reply=answer)]
         return self.changed(entity, value, level, Out(reply=answer))
 
@@ -146,7 +131,7 @@ class Crdt(crdt_pb2_grpc.CrdtServicer):
         value.reset()
         if delta is not None:
             part = out.reply if out.HasField("reply") else out.stream_cancelled_response
-            part.state_action.CopyFrom(_updating(delta, level))
+            part.state_action.CopyFrom(updating(delta, level))
         return [out, *self.notify(entity)] if delta is not None else [out]
 
     def process_streamed(self, entity: Entity, command_id: int, request: m.StreamedRequest) -> list[Out]:
@@ -171,19 +156,4 @@ class Crdt(crdt_pb2_grpc.CrdtServicer):
         return self.changed(entity, entity.value, request.cancel_update.write_consistency, response)
 
     def notify(self, entity: Entity) -> list[Out]:
-        """A streamed message with the new state for every open call that is not empty, by command id."""
-        assert entity.value is not None
-        state, messages = entity.value.state(), []
-        for command_id in sorted(entity.calls):
-            request = entity.calls[command_id]
-            if request.empty:
-                continue
-            ends = request.HasField("end_state") and request.end_state == state
-            message = c.CrdtStreamedMessage(
-                command_id=command_id, client_action=reply(m.Response(state=state)), end_stream=ends
-            )
-            message.side_effects.extend(effect(TWO, m.Request(id=e.id), e.synchronous) for e in request.effects)
-            messages.append(Out(streamed_message=message))
-            if ends:
-                del entity.calls[command_id]
-        return messages
+        return notify(entity)

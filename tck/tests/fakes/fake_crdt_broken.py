@@ -18,7 +18,8 @@ from __future__ import annotations
 from cloudstate import crdt_pb2 as c
 
 from tck.tests.fakes import fake_crdt_map
-from tck.tests.fakes.fake_crdt import Crdt, Entity, Out
+from tck.tests.fakes.fake_crdt import Crdt, Out
+from tck.tests.fakes.fake_crdt_entity import Entity
 from tck.tests.fakes.fake_crdt_registers import LWWRegister
 from tck.tests.fakes.fake_crdt_values import Counter, ORSet
 from tck.tests.fakes.fake_crdt_values import Crdt as Value

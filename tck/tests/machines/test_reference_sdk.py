@@ -52,7 +52,7 @@ def sdk() -> Iterator[UserFunction]:
 
 def test_discovery(sdk: UserFunction) -> None:
     found = discovery.discover(sdk, Recorder())
-    assert {"event-sourced", "value-entity", "action"} <= found.areas
+    assert {"event-sourced", "value-entity", "action", "crdt"} <= found.areas
 
 
 Machine = type[EventSourcedMachine | ValueEntityMachine | ActionMachine | CrdtMachine]

@@ -10,13 +10,23 @@ from tck.sdk.driver import UserFunction
 from tck.tests.fakes.harness import fake_user_function
 
 
-def test_a_correct_fake_declares_three_areas(fake: UserFunction) -> None:
+def test_a_correct_fake_declares_four_areas(fake: UserFunction) -> None:
     rec = Recorder()
     found = discovery.discover(fake, rec)
-    assert found.areas == {"event-sourced", "value-entity", "action"}
+    assert found.areas == {"event-sourced", "value-entity", "action", "crdt"}
     assert found.entities["cloudstate.tck.model.EventSourcedConfigured"].passivation_strategy.timeout.timeout == 100
     statuses = rec.by_requirement()
-    for rid in ("DISC-004", "DISC-006", "DISC-008", "DISC-015", "DISC-020", "DISC-059", "TCKM-004", "TCKM-014"):
+    for rid in (
+        "DISC-004",
+        "DISC-006",
+        "DISC-008",
+        "DISC-015",
+        "DISC-020",
+        "DISC-059",
+        "TCKM-004",
+        "TCKM-011",
+        "TCKM-014",
+    ):
         assert statuses[rid] == "passed", rid
 
 
