@@ -6,6 +6,12 @@ that opens with the HTTP/2 prior-knowledge preface (``PRI * HTTP/2.0``,
 which every gRPC client sends) is spliced to the gRPC server; anything else
 (HTTP/1.1) goes to the HTTP/JSON server. The bytes read to decide are
 replayed to the chosen server, so neither notices the front.
+
+At shutdown only the internal servers know whether a connection has a call in
+flight, so the front follows them: they close their idle connections at once
+and busy ones when the call is done, and the front then closes the client's
+side too, rather than only passing the half-close on and waiting for a client
+that may keep an idle keep-alive connection open for ever.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ async def _sniff(reader: asyncio.StreamReader) -> bytes:
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
-        while chunk := await reader.read(_CHUNK):
+        while not writer.is_closing() and (chunk := await reader.read(_CHUNK)):
             writer.write(chunk)
             await writer.drain()
         if writer.can_write_eof():
@@ -42,12 +48,39 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
         writer.close()
 
 
+class _Link:
+    """One client connection and, once it is spliced, its connection to an internal server."""
+
+    def __init__(self, client: asyncio.StreamWriter) -> None:
+        self.client = client
+        self.upstream: asyncio.StreamWriter | None = None
+        self.served = False  # the internal server has ended its side: no call of this client is in flight
+
+    @property
+    def idle(self) -> bool:
+        """Nothing in flight: not spliced yet (no server has been asked anything), or the server is done with it."""
+        return self.upstream is None or self.served
+
+    def close(self) -> None:
+        """Close both sides once what is already written has been sent."""
+        for writer in (self.client, self.upstream):
+            if writer is not None:
+                writer.close()
+
+    def abort(self) -> None:
+        """Cut both sides now: the grace period is over, and a client that does not read must not hold us up."""
+        for writer in (self.client, self.upstream):
+            if writer is not None:
+                writer.transport.abort()
+
+
 class PortFront:
     def __init__(self, host: str, port: int, grpc_address: tuple[str, int], http_address: tuple[str, int]) -> None:
         self._host, self._port = host, port
         self._grpc, self._http = grpc_address, http_address
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._links: dict[asyncio.Task[None], _Link] = {}
+        self._closing = False
 
     @property
     def port(self) -> int:
@@ -59,41 +92,63 @@ class PortFront:
         self._server = await asyncio.start_server(self._accept, self._host, self._port)
 
     async def close(self, grace: float) -> None:
-        """Stop accepting; let open connections finish for up to ``grace`` seconds, then cut them."""
+        """Stop accepting; close idle connections now and the others when their call is done, at most after ``grace``.
+
+        Runs alongside the internal servers' own shutdown, which is what ends the calls in flight.
+        """
+        self._closing = True
         if self._server is not None:
             self._server.close()
-        if self._connections:
-            _, late = await asyncio.wait(set(self._connections), timeout=grace)
+        for link in self._links.values():
+            if link.idle:
+                link.close()
+        if self._links:
+            _, late = await asyncio.wait(set(self._links), timeout=grace)
             for task in late:
-                task.cancel()
-            await asyncio.gather(*late, return_exceptions=True)
+                self._links[task].abort()
+            if late:
+                await asyncio.wait(late)  # without their transports they end at once
+        if self._server is not None:
+            await self._server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # asyncio runs this in a task that nobody awaits, and Python 3.11 logs such a task's cancellation as an
+        # unhandled error; the front never cancels it (close() cuts the transports instead), so a cancellation
+        # can only be the event loop going away, and then the connection just ends.
         task = asyncio.current_task()
         assert task is not None
-        self._connections.add(task)
+        link = self._links[task] = _Link(writer)
         try:
-            await self._splice(reader, writer)
+            await self._splice(link, reader)
+        except asyncio.CancelledError:
+            log.debug("connection cancelled")
         finally:
-            self._connections.discard(task)
+            del self._links[task]
             writer.close()
 
-    async def _splice(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _splice(self, link: _Link, reader: asyncio.StreamReader) -> None:
         head = await _sniff(reader)
-        if not head:
+        if not head or self._closing:  # shutdown began while the client had not said enough to be served
             return
         target = self._grpc if head == PREFACE else self._http
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*target)
+            upstream_reader, link.upstream = await asyncio.open_connection(*target)
         except OSError as error:
             log.warning(
                 "internal server unreachable", extra={"target": f"{target[0]}:{target[1]}", "error": str(error)}
             )
             return
         try:
-            upstream_writer.write(head)
-            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+            link.upstream.write(head)
+            await asyncio.gather(_pipe(reader, link.upstream), self._answer(link, upstream_reader))
         finally:
-            upstream_writer.close()
+            link.upstream.close()
             with contextlib.suppress(ConnectionError, OSError):
-                await upstream_writer.wait_closed()
+                await link.upstream.wait_closed()
+
+    async def _answer(self, link: _Link, upstream_reader: asyncio.StreamReader) -> None:
+        """Relay the internal server's bytes to the client until the server ends its side."""
+        await _pipe(upstream_reader, link.client)
+        link.served = True
+        if self._closing:  # the server closed an idle or finished connection at shutdown: so does the front
+            link.close()
