@@ -87,8 +87,8 @@ def _crdt_commands(sdk: UserFunction, entity_id: str, *commands: list[m.Update])
     live.stream.send(crdt_wire.init(crdt.SERVICE, entity_id))
     try:
         for updates in commands:
-            request, cid = m.Request(id=entity_id, actions=[m.RequestAction(update=u) for u in updates]), live.take_id()
-            crdt_live.command(Recorder(), live, crdt.PROCESS, request, crdt.process(live.entity, cid, request), cid)
+            request = m.Request(id=entity_id, actions=[m.RequestAction(update=u) for u in updates])
+            crdt_live.command(Recorder(), live, crdt.PROCESS, request)
     finally:
         live.stream.cancel()
 

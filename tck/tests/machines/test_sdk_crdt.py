@@ -26,6 +26,7 @@ COVERED = (
     "TCKM-081",  # CrdtTwo
     "TCKM-082",  # CrdtConfigured
     "TCKM-080",  # CrdtDelete
+    "CRDT-016",  # init first, and only once
     "CRDT-018",  # a delta of another type
     "TCKM-060",  # ... also before the entity has a value
     "CRDT-008",  # deltas from other replicas
