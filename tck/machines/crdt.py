@@ -18,8 +18,9 @@ from tck.machines import crdt_checks as checks
 from tck.machines import crdt_compare
 from tck.machines import crdt_replicas as replicas
 from tck.machines import crdt_strategies as draw
+from tck.machines.crdt_commands import command, commands
 from tck.machines.crdt_lifecycle import CrdtLifecycle
-from tck.machines.crdt_live import Live, change, command, commands
+from tck.machines.crdt_live import Live, change
 from tck.models import crdt as model
 from tck.wire import crdt as wire
 

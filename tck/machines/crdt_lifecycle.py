@@ -21,7 +21,8 @@ from tck.machines import crdt_checks as checks
 from tck.machines import crdt_replicas as replicas
 from tck.machines import crdt_strategies as draw
 from tck.machines import entity as common
-from tck.machines.crdt_live import Live, change, command, malformed, short_stream
+from tck.machines.crdt_commands import command
+from tck.machines.crdt_live import Live, change, malformed, short_stream
 from tck.models import crdt as model
 from tck.models.crdt_values import Value, receive, type_of
 from tck.sdk.driver import UserFunction

@@ -15,7 +15,7 @@ from cloudstate.tck.model import crdt_pb2 as m
 from tck.checks import ConformanceError, Recorder
 from tck.golden import SCENARIOS
 from tck.golden.exchange import Scenario
-from tck.machines import crdt_checks, crdt_live, crdt_replicas, eventsourced_checks, run
+from tck.machines import crdt_checks, crdt_commands, crdt_live, crdt_replicas, eventsourced_checks, run
 from tck.machines import entity as common
 from tck.machines.action import ActionMachine
 from tck.machines.crdt import CrdtMachine
@@ -88,7 +88,7 @@ def _crdt_commands(sdk: UserFunction, entity_id: str, *commands: list[m.Update])
     try:
         for updates in commands:
             request = m.Request(id=entity_id, actions=[m.RequestAction(update=u) for u in updates])
-            crdt_live.command(Recorder(), live, crdt.PROCESS, request)
+            crdt_commands.command(Recorder(), live, crdt.PROCESS, request)
     finally:
         live.stream.cancel()
 
