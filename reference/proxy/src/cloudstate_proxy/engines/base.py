@@ -37,6 +37,17 @@ class Invocation:
     metadata: entity_pb2.Metadata
     entity_id: str = ""  # empty for actions
 
+    def command(self, entity_id: str, command_id: int, *, streamed: bool = False) -> entity_pb2.Command:
+        """The ``Command`` that carries this invocation on an entity stream."""
+        return entity_pb2.Command(
+            entity_id=entity_id,
+            id=command_id,
+            name=self.method.name,
+            payload=self.payload,
+            streamed=streamed,
+            metadata=self.metadata,
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:

@@ -20,7 +20,7 @@ import collections
 import logging
 from typing import TYPE_CHECKING
 
-from cloudstate import crdt_pb2, entity_pb2
+from cloudstate import crdt_pb2
 
 from cloudstate_proxy.crdt import REINITIALISE, Replicated, Tombstone, delta_since, merge, value_of
 from cloudstate_proxy.engines.crdt_calls import Pending, StreamedCall
@@ -93,15 +93,7 @@ class CrdtInstance(CrdtLifecycle):
         if call is not None and call.ended:
             return  # its client left before it was sent
         command_id, stream.next_id = stream.next_id, stream.next_id + 1
-        invocation = pending.invocation
-        command = entity_pb2.Command(
-            entity_id=self.entity_id,
-            id=command_id,
-            name=invocation.method.name,
-            payload=invocation.payload,
-            streamed=call is not None,
-            metadata=invocation.metadata,
-        )
+        command = pending.invocation.command(self.entity_id, command_id, streamed=call is not None)
         timeout = self.runtime.settings.relay_timeout
         timer = asyncio.get_running_loop().call_later(timeout, self._timed_out, stream, command_id)
         stream.outstanding[command_id] = Sent(pending, timer)

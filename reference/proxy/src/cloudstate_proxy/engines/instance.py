@@ -17,8 +17,6 @@ import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
-from cloudstate import entity_pb2
-
 from cloudstate_proxy.engines.base import Invocation, Outcome
 from cloudstate_proxy.engines.session import EntitySession, store_error
 from cloudstate_proxy.engines.stream import EntityStream
@@ -102,15 +100,7 @@ class EntityInstance:
             self._fail_queued(error)
             return
         command_id, self._next_id = self._next_id, self._next_id + 1
-        invocation = pending.invocation
-        command = entity_pb2.Command(
-            entity_id=self.entity_id,
-            id=command_id,
-            name=invocation.method.name,
-            payload=invocation.payload,
-            streamed=False,
-            metadata=invocation.metadata,
-        )
+        command = pending.invocation.command(self.entity_id, command_id)
         try:
             reply = await stream.request(command, self._runtime.settings.relay_timeout)
             outcome = await stream.session.commit(reply)
