@@ -59,6 +59,10 @@ class RunContext:
     #: Proxy direction only: where the interceptor listens; the proxy's USER_FUNCTION_PORT points here.
     interceptor: Endpoint | None = None
     proxy_process: Restartable | None = None
+    #: Proxy direction only: the public port of a second proxy serving the same services from the same store
+    #: (a replica, e.g. both on one PostgreSQL database), whose user-function port also points at the interceptor.
+    #: Without it the replication rules of the CRDT suite stay untested.
+    replica: Endpoint | None = None
     user_function_process: Restartable | None = None
     #: Lines describing protocol messages of the example being run; suites append, the runner clears per example.
     transcript: list[str] = dataclasses.field(default_factory=list)

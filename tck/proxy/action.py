@@ -34,7 +34,7 @@ from tck.proxy.action_calls import (
     normal,
     visible,
 )
-from tck.proxy.calls import call_of, sent_metadata
+from tck.proxy.calls import call_of, sent_metadata, target_id
 from tck.proxy.client import Answer
 from tck.proxy.entity_machine import VIA
 from tck.proxy.harness import HEADER, Harness, answered, json_body
@@ -78,7 +78,7 @@ class ProxyActionMachine(RuleBasedStateMachine):
         prefix = f"{self.prefix}{self.step}"
         return tuple(
             tuple(
-                dataclasses.replace(s, id=f"{prefix}.{g}.{n}.{s.id}")
+                dataclasses.replace(s, id=target_id(f"{prefix}.{g}.{n}.", s.id))
                 if isinstance(s, model.Forward | model.Effect)
                 else s
                 for n, s in enumerate(group)

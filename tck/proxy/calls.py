@@ -21,6 +21,17 @@ from tck.proxy.relay import Matcher
 ENTITY_PROTOCOLS = ("eventsourced", "valueentity")
 
 
+def target_id(prefix: str, raw: str) -> str:
+    """The entity id of a forward or side-effect target: ``prefix`` (unique to the step and position), then ``raw``.
+
+    NUL becomes "0": KEY-023 lets a proxy refuse entity ids containing it (the
+    reference proxy's PostgreSQL store keeps ids as text), so a proxy that does
+    would fail the call for a reason the machines do not predict. The keys
+    scenario checks KEY-023 itself.
+    """
+    return f"{prefix}{raw.replace(chr(0), '0')}"
+
+
 def payload_id(payload: any_pb2.Any) -> str:
     """The ``id`` field of a TCK model payload ("" when the type is unknown or has no id)."""
     try:

@@ -27,6 +27,11 @@ UNKNOWN_METHOD = Check("proxy.grpc.unknown_method", ("FAIL-048",), "a call of an
 MISSING_KEY = Check(
     "proxy.key.missing", ("KEY-015", "KEY-016"), "a request without an entity key is INVALID_ARGUMENT, not relayed"
 )
+NUL_KEY = Check(
+    "proxy.key.nul",
+    ("KEY-023",),
+    "an entity id with NUL is served under exactly that id, or refused as INVALID_ARGUMENT naming NUL, unrelayed",
+)
 
 # -- entity streams and commands -----------------------------------------------------------------------------
 INIT_FIRST = Check("proxy.stream.init_first", ("TRN-022",), "a stream starts with init, sent exactly once")

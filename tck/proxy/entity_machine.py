@@ -27,7 +27,7 @@ from tck.checks import Check
 from tck.models.effects import Failed, Forwarded, Replied
 from tck.models.scripts import Effect, Forward
 from tck.proxy import checks
-from tck.proxy.calls import command_of, payload_id, sent_metadata
+from tck.proxy.calls import command_of, payload_id, sent_metadata, target_id
 from tck.proxy.client import Answer
 from tck.proxy.harness import HEADER, Harness, answered, json_body
 from tck.proxy.ordering import check_calls, settle
@@ -90,12 +90,8 @@ class EntityMachine(RuleBasedStateMachine):
         ]
 
     def call_id(self, position: int, raw: str) -> str:
-        """The entity id of a forward or side effect target: unique to the step and the action's position.
-
-        NUL is left out: the reference proxy refuses entity ids that contain it (its PostgreSQL store keeps
-        ids as text), which the spec does not provide for; reported to the spec's owners rather than tested.
-        """
-        return f"{self.prefix}{self.step}.{position}.{raw.replace(chr(0), '0')}"
+        """The entity id of a forward or side effect target: unique to the step and the action's position."""
+        return target_id(f"{self.prefix}{self.step}.{position}.", raw)
 
     # -- rules -----------------------------------------------------------------------------------------------
 

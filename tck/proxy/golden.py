@@ -128,6 +128,7 @@ def _entity_scenarios(machine: type[EntityFaults], model: Any, change: Any) -> d
         answer = h.client.unary(machine.SERVICE, "Process", m.request("", ()))
         sent = [r for r in h.icp.records(mark) if r.kind == "open"]
         h.rec.expect(checks.MISSING_KEY, (grpc.StatusCode.INVALID_ARGUMENT, 0), (answer.code, len(sent)))
+        nul_entity_id(h, machine.SERVICE, m.prefix + "n\x00l", m.request(m.prefix + "n\x00l", ()))
         path = f"/{machine.TWO}/Call"
         answer = h.client.post(path, {"id": m.prefix + "two"}, type(m.response(""))).result(h.bounds.wait)
         h.rec.expect(checks.HTTP_DEFAULT_ROUTE, (200, [m.response("")]), (answer.http_status, list(answer.messages)))
@@ -139,6 +140,18 @@ def _entity_scenarios(machine: type[EntityFaults], model: Any, change: Any) -> d
 
     scenarios = [effects_and_forward_in_order, restart_after_failure, passivation_and_reactivation, keys_and_routes]
     return {s.__name__: s for s in scenarios}
+
+
+def nul_entity_id(h: Harness, service: str, entity: str, request: Message) -> None:
+    """KEY-023 lets a proxy refuse NUL in an entity id; if it serves the id instead, it must keep it intact."""
+    mark = h.icp.mark()
+    answer = h.client.unary(service, "Process", request)
+    opened = [h.icp.stream(r.stream).entity_id for r in h.icp.records(mark) if r.kind == "open" and r.stream]
+    if answer.ok:
+        h.rec.expect(checks.NUL_KEY, [entity], opened, "the entity ids of the streams the call opened")
+        return
+    refused = answer.code == grpc.StatusCode.INVALID_ARGUMENT and "NUL" in answer.details.upper() and not opened
+    h.rec.require(checks.NUL_KEY, refused, f"the call ended {answer.describe()} and opened streams for {opened!r}")
 
 
 def _restart_scenarios(machine: type[EntityFaults], change: Any) -> dict[str, Scenario]:

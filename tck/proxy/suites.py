@@ -12,11 +12,12 @@ requirement IDs, the shrunk program and the transcript of the failing example.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine
 
-from tck.checks import ConformanceError
+from tck.failures import failures_of
+from tck.machines import run_machine
 from tck.models import action, eventsourced, valueentity
 from tck.proxy import discovery, golden
 from tck.proxy.action import ProxyActionMachine
@@ -84,12 +85,24 @@ def run(
                 if failures and h.bounds.fail_fast:
                     break
                 examples += 1
-                with _collect(failures, ctx, f"scenario {name}:{scenario_name}"):
+                ctx.transcript.clear()  # the transcript of a failure is the failing scenario's alone
+                try:
                     scenario(h)
+                except EnvironmentFailure:
+                    raise
+                except Exception as error:
+                    where = f"{scenario.__module__}.{scenario.__qualname__}"
+                    replay = f"# golden scenario {name}:{scenario_name}\n{where}(harness)"
+                    failures += failures_of(error, ctx.transcript, ctx.seed, replay)
+            # The machine runs from the run's seed, so a failing program repeats with `--seed`.
             if machine is not None and not (failures and h.bounds.fail_fast):
                 counted = _Counted(machine, h)
-                with _collect(failures, ctx, ""):
-                    run_state_machine_as_test(counted, settings=ctx.settings)  # type: ignore[arg-type]
+                try:
+                    run_machine(counted, ctx.settings, ctx.seed)
+                except EnvironmentFailure:
+                    raise
+                except Exception as error:
+                    failures += failures_of(error, ctx.transcript, ctx.seed)
                 examples += counted.count
         except EnvironmentFailure as error:
             return SuiteResult(name, examples, tuple(failures), error=str(error))
@@ -107,32 +120,3 @@ class _Counted:
     def __call__(self) -> RuleBasedStateMachine:
         self.count += 1
         return self.machine(self.h)
-
-
-@contextlib.contextmanager
-def _collect(failures: list[Failure], ctx: RunContext, program: str) -> Iterator[None]:
-    """Turn a conformance failure into a Failure (with Hypothesis's program when it comes from a machine)."""
-    try:
-        yield
-    except ConformanceError as error:
-        failures.append(_failure(error, ctx, program))
-    except BaseExceptionGroup as group:  # Hypothesis found several distinct failures, or a flaky one
-        found = _conformance_errors(group)
-        if not found:
-            raise
-        failures.extend(_failure(error, ctx, program) for error in found)
-
-
-def _failure(error: ConformanceError, ctx: RunContext, program: str) -> Failure:
-    notes = [n for n in getattr(error, "__notes__", ()) if not n.startswith("\nYou can reproduce")]
-    return Failure(error.check.requirements, str(error), program or "\n".join(notes), tuple(ctx.transcript))
-
-
-def _conformance_errors(group: BaseExceptionGroup[BaseException]) -> list[ConformanceError]:
-    found: list[ConformanceError] = []
-    for error in group.exceptions:
-        if isinstance(error, ConformanceError):
-            found.append(error)
-        elif isinstance(error, BaseExceptionGroup):
-            found += _conformance_errors(error)
-    return found
