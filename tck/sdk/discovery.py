@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError
 
 from tck.checks import Check, Recorder
 from tck.models import action, crdt, eventsourced, valueentity
+from tck.sdk.discovery_spec import check_entity_spec
 from tck.sdk.driver import UserFunction
 from tck.sdk.streams import Closed
 
@@ -43,7 +44,9 @@ REPORT_ERROR = Check("discovery.report_error", ("DISC-059",), "reportError answe
 Declaration = tuple[str, str | None, int | None]
 AREAS: dict[str, tuple[Check, dict[str, Declaration]]] = {
     "event-sourced": (
-        Check("discovery.tck.event_sourced", ("TCKM-004", "TCKM-005", "TCKM-007"), "the ES model is declared"),
+        Check(
+            "discovery.tck.event_sourced", ("TCKM-001", "TCKM-004", "TCKM-005", "TCKM-007"), "the ES model is declared"
+        ),
         {
             eventsourced.SERVICE: (ES_TYPE, eventsourced.PERSISTENCE_ID, None),
             eventsourced.TWO: (ES_TYPE, None, None),
@@ -51,7 +54,11 @@ AREAS: dict[str, tuple[Check, dict[str, Declaration]]] = {
         },
     ),
     "value-entity": (
-        Check("discovery.tck.value_entity", ("TCKM-008", "TCKM-009", "TCKM-010"), "the value entity model is declared"),
+        Check(
+            "discovery.tck.value_entity",
+            ("TCKM-001", "TCKM-008", "TCKM-009", "TCKM-010"),
+            "the value entity model is declared",
+        ),
         {
             valueentity.SERVICE: (VE_TYPE, valueentity.PERSISTENCE_ID, None),
             valueentity.TWO: (VE_TYPE, valueentity.TWO_PERSISTENCE_ID, None),
@@ -59,11 +66,11 @@ AREAS: dict[str, tuple[Check, dict[str, Declaration]]] = {
         },
     ),
     "action": (
-        Check("discovery.tck.action", ("TCKM-014",), "the action model is declared"),
+        Check("discovery.tck.action", ("TCKM-001", "TCKM-014"), "the action model is declared"),
         {action.SERVICE: (ACTION_TYPE, None, None), action.TWO: (ACTION_TYPE, None, None)},
     ),
     "crdt": (
-        Check("discovery.tck.crdt", ("TCKM-011", "TCKM-012"), "the CRDT model is declared"),
+        Check("discovery.tck.crdt", ("TCKM-001", "TCKM-011", "TCKM-012"), "the CRDT model is declared"),
         {
             crdt.SERVICE: (CRDT_TYPE, None, None),
             crdt.TWO: (CRDT_TYPE, None, None),
@@ -80,7 +87,7 @@ class Discovered:
     areas: frozenset[str]
 
 
-def _services(proto: bytes) -> set[str] | str:
+def _files(proto: bytes) -> descriptor_pb2.FileDescriptorSet | str:
     files = descriptor_pb2.FileDescriptorSet()
     try:
         files.ParseFromString(proto)
@@ -89,7 +96,7 @@ def _services(proto: bytes) -> set[str] | str:
     names = [f.name for f in files.file]
     if len(names) != len(set(names)):
         return f"files listed more than once: {sorted({n for n in names if names.count(n) > 1})}"
-    return {f"{f.package}.{s.name}" if f.package else s.name for f in files.file for s in f.service}
+    return files
 
 
 def _declares(entity: entity_pb2.Entity | None, declaration: Declaration) -> bool:
@@ -109,10 +116,11 @@ def discover(uf: UserFunction, rec: Recorder) -> Discovered:
         rec.fail(ANSWERS, f"discover failed with {spec.code.name}: {spec.details}")
     rec.ok(ANSWERS)
     rec.expect(IDEMPOTENT, spec, uf.discover(PROXY_INFO))
-    services = _services(spec.proto)
-    if isinstance(services, str):
-        rec.fail(DESCRIPTORS, services)
+    files = _files(spec.proto)
+    if isinstance(files, str):
+        rec.fail(DESCRIPTORS, files)
     rec.ok(DESCRIPTORS)
+    services = {f"{f.package}.{s.name}" if f.package else s.name for f in files.file for s in f.service}
     entities = {e.service_name: e for e in spec.entities}
     rec.expect(DEFINED, set(), set(entities) - services, "declared but not defined")
     rec.expect(TYPES, set(), {e.entity_type for e in spec.entities} - set(ENTITY_TYPES), "unknown entity types")
@@ -121,6 +129,7 @@ def discover(uf: UserFunction, rec: Recorder) -> Discovered:
     info = spec.service_info
     rec.expect(VERSION, (0, 2), (info.protocol_major_version, info.protocol_minor_version), "protocol version")
     rec.expect(REPORT_ERROR, None, uf.report_error("warning: a test report from the TCK"))
+    check_entity_spec(spec, files, rec)
     areas = set()
     for area, (check, declarations) in AREAS.items():
         if any(service in entities for service in declarations):

@@ -60,13 +60,25 @@ def descriptor_set(*files: descriptor.FileDescriptor) -> bytes:
     return result.SerializeToString()
 
 
-DEFECTS = frozenset({"disc-version", "disc-persistence", "disc-undefined"})
+DEFECTS = frozenset({"disc-version", "disc-persistence", "disc-undefined", "disc-key-option", "disc-twice"})
+
+
+def _without_key_options(proto: bytes) -> bytes:
+    """The descriptor set with every entity_key option dropped, as a careless descriptor copy would (DISC-010)."""
+    files = descriptor_pb2.FileDescriptorSet.FromString(proto)
+    for file in files.file:
+        for message in file.message_type:
+            for field in message.field:
+                field.ClearField("options")
+    return files.SerializeToString()
 
 
 def entity_spec(entities: list[entity_pb2.Entity], defects: frozenset[str] = frozenset()) -> entity_pb2.EntitySpec:
     entities = [_broken(e, defects) for e in entities]
     if "disc-undefined" in defects:
         entities.append(_entity(ACTION, "cloudstate.tck.model.action.NotDefined"))
+    if "disc-twice" in defects:
+        entities.append(_entity(ACTION, "cloudstate.tck.model.action.ActionTwo"))
     spec = entity_pb2.EntitySpec(
         proto=descriptor_set(
             eventsourced_pb2.DESCRIPTOR, valueentity_pb2.DESCRIPTOR, action_pb2.DESCRIPTOR, crdt_pb2.DESCRIPTOR
@@ -79,6 +91,8 @@ def entity_spec(entities: list[entity_pb2.Entity], defects: frozenset[str] = fro
             protocol_minor_version=1 if "disc-version" in defects else 2,
         ),
     )
+    if "disc-key-option" in defects:
+        spec.proto = _without_key_options(spec.proto)
     return spec
 
 

@@ -26,13 +26,25 @@ def test_a_correct_fake_declares_four_areas(fake: UserFunction) -> None:
         "TCKM-004",
         "TCKM-011",
         "TCKM-014",
+        "TCKM-001",
+        "TCKM-002",
+        "DISC-010",
+        "DISC-011",
+        "DISC-013",
+        "PASS-001",
     ):
         assert statuses[rid] == "passed", rid
 
 
 @pytest.mark.parametrize(
     ("defect", "requirement"),
-    [("disc-version", "DISC-020"), ("disc-persistence", "TCKM-004"), ("disc-undefined", "DISC-015")],
+    [
+        ("disc-version", "DISC-020"),
+        ("disc-persistence", "TCKM-004"),
+        ("disc-undefined", "DISC-015"),
+        ("disc-key-option", "DISC-010"),
+        ("disc-twice", "DISC-013"),
+    ],
 )
 def test_a_broken_entity_spec_fails_naming_the_requirement(defect: str, requirement: str) -> None:
     with fake_user_function("--defect", defect) as uf, pytest.raises(ConformanceError) as caught:
