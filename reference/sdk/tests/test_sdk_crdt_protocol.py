@@ -201,6 +201,48 @@ async def test_malformed_input_fails_only_that_stream(
     for message in messages:
         await broken.send(message)
     (out,) = await broken.rest()
+    assert out.failure.description.startswith("protocol violation: ")
     assert text in out.failure.description
     await healthy.send(cmd(1, "GCounter-h", update(gcounter=pb.GCounterUpdate(increment=1))))
     assert state((await healthy.receive()).reply) == pb.State(gcounter=pb.GCounterValue(value=1))
+
+
+@pytest.mark.parametrize("in_init", [True, False], ids=["in-init", "before-any-value"])
+async def test_the_id_names_the_type_before_the_entity_has_a_value(
+    crdt_stub: crdt_pb2_grpc.CrdtStub, in_init: bool
+) -> None:
+    # TCKM-060: a Flag entity gets no GCounter, even when it has no value yet that a delta could clash with.
+    counter = crdt_pb2.CrdtDelta(gcounter=crdt_pb2.GCounterDelta(increment=1))
+    broken = await open_entity(crdt_stub, "Flag-t", counter if in_init else None)
+    if not in_init:
+        await broken.send(In(delta=counter))
+    await broken.send(cmd(1, "Flag-t"))
+    (out,) = await broken.rest()
+    assert out.failure.description.startswith("protocol violation: ")
+    assert "a gcounter delta cannot apply to a Flag" in out.failure.description
+    assert out.failure.command_id == 0
+    fitting = await open_entity(crdt_stub, "Flag-u")
+    await fitting.send(In(delta=crdt_pb2.CrdtDelta(flag=crdt_pb2.FlagDelta(value=True))))
+    await fitting.send(cmd(1, "Flag-u"))
+    assert state((await fitting.receive()).reply) == pb.State(flag=pb.FlagValue(value=True))
+
+
+async def test_changes_taken_back_within_a_command_are_no_change(crdt_stub: crdt_pb2_grpc.CrdtStub) -> None:
+    def orset(op: str, element: str) -> pb.RequestAction:
+        change = pb.ORSetUpdate()
+        setattr(change, op, element)
+        return update(orset=change)
+
+    stream = await open_entity(crdt_stub, "ORSet-n", crdt_pb2.CrdtDelta(orset=crdt_pb2.ORSetDelta(added=[pack("a")])))
+    await stream.send(
+        cmd(1, "ORSet-n", orset("remove", "a"), orset("add", "a"), orset("add", "b"), orset("remove", "b"))
+    )
+    assert not (await stream.receive()).reply.HasField("state_action")  # CRDT-ORSET-003, CRDT-024
+    await stream.send(cmd(2, "ORSet-n", orset("remove", "a"), orset("add", "c"), orset("add", "a")))
+    delta = (await stream.receive()).reply.state_action.update.orset
+    assert ([unpack(x) for x in delta.removed], [unpack(x) for x in delta.added]) == ([], ["c"])
+    vote = await open_entity(crdt_stub, "Vote-n")
+    await vote.send(cmd(1, "Vote-n", *(update(vote=pb.VoteUpdate(self_vote=v)) for v in (True, False))))
+    reply = (await vote.receive()).reply
+    assert not reply.HasField("state_action")  # CRDT-VOTE-001
+    assert state(reply) == pb.State(vote=pb.VoteValue(total_voters=1))

@@ -13,6 +13,7 @@ from cloudstate_sdk import (
     Metadata,
     PayloadError,
     PNCounter,
+    ProtocolError,
     Reply,
     SubscriptionContext,
     WriteConsistency,
@@ -119,6 +120,14 @@ def test_wrong_input_and_wrong_delta_are_refused() -> None:
     kit.handle("Process", request("GCounter-1"))
     with pytest.raises(Exception, match="a flag delta cannot apply to a GCounter"):
         kit.apply_delta(crdt_pb2.CrdtDelta(flag=crdt_pb2.FlagDelta(value=True)))
+    fresh = CrdtTestKit(crdt_model.model, "GCounter-2")  # initial_state names the type before any value
+    with pytest.raises(ProtocolError, match="a flag delta cannot apply to a GCounter"):
+        fresh.apply_delta(crdt_pb2.CrdtDelta(flag=crdt_pb2.FlagDelta(value=True)))
+    assert fresh.state is None
+    fresh.apply_delta(crdt_pb2.CrdtDelta(gcounter=crdt_pb2.GCounterDelta(increment=3)))
+    assert fresh.handle("Process", request("GCounter-2")).reply == pb.Response(
+        state=pb.State(gcounter=pb.GCounterValue(value=3))
+    )
 
 
 counter = CrdtEntity(TWO)

@@ -131,3 +131,7 @@ def test_a_delta_of_another_type_is_refused() -> None:
         GCounter()._apply_delta(crdt_pb2.CrdtDelta(flag=crdt_pb2.FlagDelta(value=True)))
     with pytest.raises(ProtocolError, match="empty"):
         crdt_from_delta(crdt_pb2.CrdtDelta())
+    flag_on = crdt_pb2.CrdtDelta(flag=crdt_pb2.FlagDelta(value=True))
+    with pytest.raises(ProtocolError, match="a flag delta cannot apply to a GCounter"):
+        crdt_from_delta(flag_on, like=GCounter())
+    assert isinstance(crdt_from_delta(flag_on, like=Flag()), Flag)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from cloudstate.tck.model import crdt_pb2 as m
 
-from tck.checks import ConformanceError, Recorder
+from tck.checks import Recorder
 from tck.golden import SCENARIOS
 from tck.golden.exchange import Scenario
 from tck.machines import crdt_checks, crdt_commands, crdt_live, crdt_replicas, eventsourced_checks, run
@@ -35,13 +35,8 @@ pytestmark = pytest.mark.skipif(
 # Conformance gaps of the reference SDK that the TCK found, excluded here so that the rest is still checked.
 # When a gap is found, add its ID here with a strict-xfail test that shows it, so that fixing it forces the
 # exclusion out (FAIL-044 went this way: stream failures for proxy violations now say "protocol violation: ").
-KNOWN_GAPS = frozenset(
-    {
-        "TCKM-060",  # a CrdtTckModel entity takes the type of its first delta, whatever its id names
-        "CRDT-ORSET-003",  # removing and adding back an element in one command lists it in removed and added
-        "CRDT-VOTE-001",  # voting and taking the vote back in one command still sends a vote delta
-    }
-)
+# TCKM-060, CRDT-ORSET-003 and CRDT-VOTE-001 went the same way; their tests below stay as regression tests.
+KNOWN_GAPS: frozenset[str] = frozenset()
 
 
 @pytest.fixture(scope="module")
@@ -93,22 +88,19 @@ def _crdt_commands(sdk: UserFunction, entity_id: str, *commands: list[m.Update])
         live.stream.cancel()
 
 
-@pytest.mark.xfail(strict=True, raises=ConformanceError, reason="known gap TCKM-060 of the reference SDK")
-def test_known_gap_a_delta_of_another_type_before_any_value(sdk: UserFunction) -> None:
+def test_a_delta_of_another_type_before_any_value(sdk: UserFunction) -> None:
     delta = crdt_replicas.init_delta(GCounter(1))
     expected = crdt.init("Flag-gap", delta).out
     sent = [crdt_wire.init(crdt.SERVICE, "Flag-gap", delta)]
     crdt_live.malformed(Recorder(), sdk.crdt(), sent, "Flag-gap", 1, expected, crdt_checks.TYPE_FROM_ID)
 
 
-@pytest.mark.xfail(strict=True, raises=ConformanceError, reason="known gap CRDT-ORSET-003 of the reference SDK")
-def test_known_gap_an_element_removed_and_added_back(sdk: UserFunction) -> None:
+def test_an_element_removed_and_added_back(sdk: UserFunction) -> None:
     add, remove = m.Update(orset=m.ORSetUpdate(add="a")), m.Update(orset=m.ORSetUpdate(remove="a"))
     _crdt_commands(sdk, "ORSet-gap", [add], [remove, add])
 
 
-@pytest.mark.xfail(strict=True, raises=ConformanceError, reason="known gap CRDT-VOTE-001 of the reference SDK")
-def test_known_gap_a_vote_taken_back(sdk: UserFunction) -> None:
+def test_a_vote_taken_back(sdk: UserFunction) -> None:
     def vote(value: bool) -> m.Update:
         return m.Update(vote=m.VoteUpdate(self_vote=value))
 

@@ -75,13 +75,19 @@ class Crdt(ABC):
         self._apply(getattr(delta, kind))
 
 
-def crdt_from_delta(delta: crdt_pb2.CrdtDelta) -> Crdt:
-    """A new CRDT holding the value a delta describes (its member names the type)."""
+def crdt_from_delta(delta: crdt_pb2.CrdtDelta, like: Crdt | None = None) -> Crdt:
+    """A new CRDT holding the value a delta describes (its member names the type).
+
+    ``like``, when given, fixes the type: a delta of another type is refused
+    as it would be by a value of ``like``'s type (CRDT-018).
+    """
     from cloudstate_sdk.crdts import CRDT_TYPES
 
     kind = delta.WhichOneof("delta")
     if kind is None:
         raise ProtocolError("an empty CRDT delta names no CRDT type")
+    if like is not None and kind != like.delta_kind:
+        raise ProtocolError(f"a {kind} delta cannot apply to a {type(like).__name__}")
     crdt = CRDT_TYPES[kind]()
     crdt._reset_delta()
     crdt._apply_delta(delta)

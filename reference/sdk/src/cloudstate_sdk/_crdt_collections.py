@@ -36,8 +36,12 @@ class _Elements(Crdt):
         key = element_key(value)
         if key in self._elements:
             return False
-        self._elements[key] = self._added[key] = value
+        self._elements[key] = value
+        self._note_added(key, value)
         return True
+
+    def _note_added(self, key: _Key, value: Any) -> None:
+        self._added[key] = value
 
     def _add_all(self, added: Any) -> None:
         for element in added:
@@ -89,6 +93,13 @@ class ORSet(_Elements):
         else:
             self._removed.add(key)
         return True
+
+    def _note_added(self, key: _Key, value: Any) -> None:
+        if key in self._removed:
+            # Removed and added back: present before and after the command, so in neither list (CRDT-ORSET-003).
+            self._removed.discard(key)
+        else:
+            super()._note_added(key, value)
 
     def clear(self) -> None:
         self._elements, self._added, self._removed, self._cleared = {}, {}, set(), True

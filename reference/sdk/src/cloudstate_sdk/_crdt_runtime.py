@@ -43,9 +43,11 @@ class CrdtInstance(_StateHolder):
     def __init__(self, entity: CrdtEntity, entity_id: str, delta: crdt_pb2.CrdtDelta | None) -> None:
         self.entity = entity
         self.entity_id = entity_id
-        self.crdt: Crdt | None = None if delta is None else crdt_from_delta(delta)
+        self.crdt: Crdt | None = None
         self.deleted = False
         self._subscriptions: dict[int, _Subscription] = {}
+        if delta is not None:
+            self.receive(delta)
 
     def _open_streams(self, method_name: str | None, exclude: int) -> int:
         return sum(
@@ -98,21 +100,28 @@ class CrdtInstance(_StateHolder):
                 command_id, method, metadata, context._on_change, context._on_cancel
             )
         changed = reply.HasField("state_action") and reply.state_action.HasField("update")
-        return [Out(reply=reply), *(await self._notify(exclude=command_id) if changed else [])]
+        return [Out(reply=reply), *(await self.notify(exclude=command_id) if changed else [])]
+
+    def receive(self, delta: crdt_pb2.CrdtDelta) -> None:
+        """Apply a delta from the proxy; ProtocolError when its type is not the entity's (CRDT-018)."""
+        if self.crdt is not None:
+            self.crdt._apply_delta(delta)
+            return
+        # initial_state fixes the entity's type before it has a value too (TCKM-060): a handler written for
+        # the type it gives must never be handed a CRDT of another type that the proxy happened to send.
+        self.crdt = crdt_from_delta(delta, like=self.entity.new_state(self.entity_id))
 
     async def apply_delta(self, delta: crdt_pb2.CrdtDelta) -> list[Out]:
         """Apply a change from another replica and tell the streamed commands."""
-        if self.crdt is None:
-            self.crdt = crdt_from_delta(delta)
-        else:
-            self.crdt._apply_delta(delta)
-        return await self._notify(exclude=None)
+        self.receive(delta)
+        return await self.notify(exclude=None)
 
     def delete(self) -> None:
         self.deleted, self.crdt = True, None
         self._subscriptions.clear()
 
-    async def _notify(self, exclude: int | None) -> list[Out]:
+    async def notify(self, exclude: int | None) -> list[Out]:
+        """Run the on_change callbacks of the open streamed calls but ``exclude``, after a change."""
         out = []
         for subscription in list(self._subscriptions.values()):
             if subscription.command_id != exclude and subscription.on_change is not None:
@@ -161,4 +170,4 @@ class CrdtInstance(_StateHolder):
         action = self._state_action(False, context.write_consistency)
         if action is not None:
             response.state_action.CopyFrom(action)
-        return [Out(stream_cancelled_response=response), *(await self._notify(None) if action else [])]
+        return [Out(stream_cancelled_response=response), *(await self.notify(None) if action else [])]

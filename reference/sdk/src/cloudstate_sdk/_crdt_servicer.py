@@ -3,14 +3,17 @@ per incoming message (a reply, then messages for streamed commands)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, TypeVar
 
 from cloudstate import crdt_pb2, crdt_pb2_grpc, entity_pb2
 
 from cloudstate_sdk._crdt_runtime import CrdtInstance
 from cloudstate_sdk._streams import EntityStream, StreamEnded, crash_description
 from cloudstate_sdk.crdt import CrdtEntity
+from cloudstate_sdk.errors import ProtocolError
+
+T = TypeVar("T")
 
 
 class CrdtServicer(crdt_pb2_grpc.CrdtServicer):
@@ -48,7 +51,8 @@ class _Stream(EntityStream):
         if kind == "command":
             return await self._command(instance, message.command)
         if kind == "delta":
-            return await self._guard("applying a delta", instance.apply_delta(message.delta))
+            self._receive("applying a delta", lambda: instance.receive(message.delta))
+            return await self._guard("telling the streamed commands of a delta", instance.notify(exclude=None))
         if kind == "stream_cancelled":
             cancelled = message.stream_cancelled.id
             return await self._guard(f"cancelling command {cancelled}", instance.cancel(cancelled), cancelled)
@@ -65,10 +69,16 @@ class _Stream(EntityStream):
             raise self.violation(f"init names {init.service_name!r}, which is not served as a CRDT entity")
         self.service_name, self.entity_id = init.service_name, init.entity_id
         delta = init.delta if init.HasField("delta") else None
+        self._instance = self._receive("applying the init's delta", lambda: CrdtInstance(entity, init.entity_id, delta))
+
+    def _receive(self, what: str, apply: Callable[[], T]) -> T:
+        """Take in a delta: one that does not fit the entity is the proxy's protocol violation (CRDT-018, FAIL-044)."""
         try:
-            self._instance = CrdtInstance(entity, init.entity_id, delta)
+            return apply()
+        except ProtocolError as error:
+            raise self.violation(f"{what}: {error}") from None
         except Exception as error:
-            raise self.fail(crash_description("building the initial value", error)) from None
+            raise self.fail(crash_description(what, error)) from None
 
     async def _guard(self, what: str, work: Any, command_id: int = 0) -> list[crdt_pb2.CrdtStreamOut]:
         try:

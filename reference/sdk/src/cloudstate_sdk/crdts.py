@@ -174,13 +174,13 @@ class Vote(Crdt):
         self.self_vote = False
         self.votes_for = 0
         self.total_voters = 1
-        self._pending = False
+        # The self vote the proxy knows: a vote taken back within one command is no change (CRDT-VOTE-001).
+        self._known = False
 
     def vote(self, value: bool) -> None:
         if value != self.self_vote:
             self.self_vote = value
             self.votes_for += 1 if value else -1
-            self._pending = True
 
     @property
     def at_least_one(self) -> bool:
@@ -195,7 +195,7 @@ class Vote(Crdt):
         return self.votes_for == self.total_voters
 
     def _has_delta(self) -> bool:
-        return self._pending
+        return self.self_vote != self._known
 
     def _delta(self) -> crdt_pb2.CrdtDelta:
         return crdt_pb2.CrdtDelta(vote=crdt_pb2.VoteDelta(self_vote=self.self_vote))
@@ -204,10 +204,11 @@ class Vote(Crdt):
         return self._delta()
 
     def _reset_delta(self) -> None:
-        self._pending = False
+        self._known = self.self_vote
 
     def _apply(self, delta: crdt_pb2.VoteDelta) -> None:
         self.self_vote, self.votes_for, self.total_voters = delta.self_vote, delta.votes_for, delta.total_voters
+        self._known = delta.self_vote
 
     def __repr__(self) -> str:
         return f"Vote(self_vote={self.self_vote}, votes_for={self.votes_for}, total_voters={self.total_voters})"

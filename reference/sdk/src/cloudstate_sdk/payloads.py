@@ -86,7 +86,8 @@ def pack(value: object) -> any_pb2.Any:
         if isinstance(value, python_type):
             if scalar == "int64" and not _INT64_MIN <= value <= _INT64_MAX:  # type: ignore[operator]
                 raise PayloadError(f"integer {value} does not fit into int64")
-            wrapper = _PRIMITIVES[scalar](value=value)
+            wrapper: AnyValue = _PRIMITIVES[scalar]()  # every wrapper has one field, `value`, of the scalar's type
+            wrapper.value = value
             return any_pb2.Any(type_url=PRIMITIVE_PREFIX + scalar, value=wrapper.SerializeToString(deterministic=True))
     if isinstance(value, _JSON_TYPES):
         return pack_json(value)
