@@ -3,10 +3,10 @@
 Each module maps scenario names to functions ``(user_function, recorder) -> None``.
 """
 
-from tck.golden import action, crdt, eventsourced, valueentity
+from tck.golden import action, crdt, eventsourced, streams, valueentity
 
 SCENARIOS = {
-    "event-sourced": eventsourced.SCENARIOS,
+    "event-sourced": {**eventsourced.SCENARIOS, "hundred_independent_streams": streams.hundred_independent_streams},
     "value-entity": valueentity.SCENARIOS,
     "action": action.SCENARIOS,
     "crdt": crdt.SCENARIOS,

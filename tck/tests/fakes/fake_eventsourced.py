@@ -10,6 +10,7 @@ Defects (each breaks one rule on purpose; the machines must notice):
   es-forward-method   forwards name the method "Process" instead of "Call"
   es-ignore-snapshot  init's snapshot is ignored (state starts empty)
   es-lenient          commands before init are processed instead of failing the stream
+  es-cached-state     an entity's state outlives its stream: a new stream of the same entity starts from it
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ DEFECTS = frozenset(
         "es-forward-method",
         "es-ignore-snapshot",
         "es-lenient",
+        "es-cached-state",
     }
 )
 
@@ -53,6 +55,7 @@ class Entity:
 class EventSourced(event_sourced_pb2_grpc.EventSourcedServicer):
     def __init__(self, defects: frozenset[str], restart: bool) -> None:
         self.defects, self.restart = defects, restart
+        self.cache: dict[tuple[str, str], Entity] = {}  # used by es-cached-state only
 
     async def handle(
         self, request_iterator: AsyncIterator[event_sourced_pb2.EventSourcedStreamIn], context: object
@@ -98,6 +101,8 @@ class EventSourced(event_sourced_pb2_grpc.EventSourcedServicer):
         if init.service_name not in METHODS:
             return None, violation(0, f"unknown service {init.service_name}")
         entity = Entity(init.service_name, init.entity_id)
+        if "es-cached-state" in self.defects:
+            entity = self.cache.setdefault((init.service_name, init.entity_id), entity)
         if init.HasField("snapshot"):
             snapshot = model.Persisted()
             if not unpack(init.snapshot.snapshot, snapshot):

@@ -32,6 +32,7 @@ def test_passes_against_a_fake_that_restarts(scenario: Scenario, restarting_fake
         ("es-snapshot-late", SCENARIOS["event-sourced"]["snapshots_every_five_events"], "ES-032"),
         ("es-ignore-snapshot", SCENARIOS["event-sourced"]["recovery_from_snapshot_and_events"], "ES-014"),
         ("es-failure-events", SCENARIOS["event-sourced"]["failure_drops_events_and_effects"], "FAIL-007"),
+        ("es-cached-state", SCENARIOS["event-sourced"]["hundred_independent_streams"], "TRN-034"),
         ("ve-first-wins", SCENARIOS["value-entity"]["last_update_or_delete_wins"], "VE-016"),
         ("action-stop-on-failure", SCENARIOS["action"]["duplex_goes_on_after_a_failure"], "TCKM-057"),
         ("crdt-echo-remote", SCENARIOS["crdt"]["gcounter_increments"], "CRDT-GCOUNTER-002"),
