@@ -3,13 +3,14 @@
 Each module maps scenario names to functions ``(user_function, recorder) -> None``.
 """
 
-from tck.golden import action, crdt, eventsourced, streams, valueentity
+from tck.golden import action, crdt, eventing, eventsourced, streams, valueentity
 
 SCENARIOS = {
     "event-sourced": {**eventsourced.SCENARIOS, "hundred_independent_streams": streams.hundred_independent_streams},
     "value-entity": valueentity.SCENARIOS,
     "action": action.SCENARIOS,
     "crdt": crdt.SCENARIOS,
+    "eventing": eventing.SCENARIOS,
 }
 
 __all__ = ["SCENARIOS"]

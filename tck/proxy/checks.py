@@ -31,6 +31,7 @@ NUL_KEY = Check(
     "proxy.key.nul",
     ("KEY-023",),
     "an entity id with NUL is served under exactly that id, or refused as INVALID_ARGUMENT naming NUL, unrelayed",
+    advisory=True,
 )
 
 # -- entity streams and commands -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from google.protobuf import descriptor_pb2
 from google.protobuf.message import DecodeError
 
 from tck.checks import Check, Recorder
-from tck.models import action, crdt, eventsourced, valueentity
+from tck.models import action, crdt, eventing, eventsourced, valueentity
 from tck.sdk.discovery_spec import check_entity_spec
 from tck.sdk.driver import UserFunction
 from tck.sdk.streams import Closed
@@ -75,6 +75,16 @@ AREAS: dict[str, tuple[Check, dict[str, Declaration]]] = {
             crdt.SERVICE: (CRDT_TYPE, None, None),
             crdt.TWO: (CRDT_TYPE, None, None),
             crdt.CONFIGURED: (CRDT_TYPE, None, 100),
+        },
+    ),
+    "eventing": (
+        Check(
+            "discovery.tck.eventing", ("TCKM-001", "TCKM-015", "TCKM-016", "TCKM-017"), "the eventing model is declared"
+        ),
+        {
+            eventing.SUBSCRIBER: (ACTION_TYPE, None, None),
+            eventing.ONE: (ES_TYPE, eventing.LOG_ONE, None),
+            eventing.TWO: (ES_TYPE, eventing.LOG_TWO, None),
         },
     ),
 }

@@ -22,9 +22,10 @@ from tck.golden import SCENARIOS
 from tck.machines import run_machine
 from tck.machines.action import ActionMachine
 from tck.machines.crdt import CrdtMachine
+from tck.machines.eventing import EventingMachine
 from tck.machines.eventsourced import EventSourcedMachine
 from tck.machines.valueentity import ValueEntityMachine
-from tck.models import action, crdt, eventsourced, valueentity
+from tck.models import action, crdt, eventing, eventsourced, valueentity
 from tck.sdk import discovery
 from tck.sdk.driver import UserFunction
 from tck.sdk.streams import Closed
@@ -100,6 +101,7 @@ def sdk_suites() -> list[Suite]:
         ),
         _suite("sdk/action", "action", ActionMachine, (action.SERVICE, action.TWO)),
         _suite("sdk/crdt", "crdt", CrdtMachine, (crdt.SERVICE, crdt.TWO, crdt.CONFIGURED)),
+        _suite("sdk/eventing", "eventing", EventingMachine, (eventing.SUBSCRIBER, eventing.ONE, eventing.TWO)),
     ]
 
 

@@ -11,16 +11,20 @@ from tck.checks import Check
 
 MODULES = [
     "tck.sdk.discovery",
+    "tck.sdk.discovery_spec",
     "tck.machines.entity",
     "tck.machines.eventsourced_checks",
     "tck.machines.valueentity_checks",
     "tck.machines.action",
     "tck.machines.crdt_checks",
     "tck.machines.crdt_surplus",
+    "tck.machines.eventing_checks",
     "tck.golden.eventsourced",
     "tck.golden.valueentity",
     "tck.golden.action",
     "tck.golden.crdt",
+    "tck.golden.eventing",
+    "tck.golden.streams",
 ]
 
 

@@ -1,4 +1,4 @@
-"""Discovery of the fake: the TCK model services for event sourcing, value entities, actions and CRDTs.
+"""Discovery of the fake: the TCK model services for event sourcing, value entities, actions, CRDTs and eventing.
 
 Defects:
   disc-version       ServiceInfo reports protocol 0.1
@@ -9,7 +9,7 @@ Defects:
 from __future__ import annotations
 
 from cloudstate import entity_pb2, entity_pb2_grpc
-from cloudstate.tck.model import action_pb2, crdt_pb2, eventsourced_pb2, valueentity_pb2
+from cloudstate.tck.model import action_pb2, crdt_pb2, eventlogeventing_pb2, eventsourced_pb2, valueentity_pb2
 from google.protobuf import descriptor, descriptor_pb2, empty_pb2
 
 ES, VE, ACTION, CRDT = (
@@ -39,6 +39,9 @@ ENTITIES = [
     _entity(CRDT, "cloudstate.tck.model.crdt.CrdtTckModel", "crdt-tck-model"),
     _entity(CRDT, "cloudstate.tck.model.crdt.CrdtTwo", "crdt-tck-model-two"),
     _entity(CRDT, "cloudstate.tck.model.crdt.CrdtConfigured", "crdt-configured", 100),
+    _entity(ACTION, "cloudstate.tck.model.eventlogeventing.EventLogSubscriberModel"),
+    _entity(ES, "cloudstate.tck.model.eventlogeventing.EventSourcedEntityOne", "eventlogeventing-one"),
+    _entity(ES, "cloudstate.tck.model.eventlogeventing.EventSourcedEntityTwo", "eventlogeventing-two"),
 ]
 
 
@@ -81,12 +84,17 @@ def entity_spec(entities: list[entity_pb2.Entity], defects: frozenset[str] = fro
         entities.append(_entity(ACTION, "cloudstate.tck.model.action.ActionTwo"))
     spec = entity_pb2.EntitySpec(
         proto=descriptor_set(
-            eventsourced_pb2.DESCRIPTOR, valueentity_pb2.DESCRIPTOR, action_pb2.DESCRIPTOR, crdt_pb2.DESCRIPTOR
+            eventsourced_pb2.DESCRIPTOR,
+            valueentity_pb2.DESCRIPTOR,
+            action_pb2.DESCRIPTOR,
+            crdt_pb2.DESCRIPTOR,
+            eventlogeventing_pb2.DESCRIPTOR,
         ),
         entities=entities,
         service_info=entity_pb2.ServiceInfo(
             support_library_name="tck-fake",
             support_library_version="0",
+            service_runtime="Python (the TCK's fake)",
             protocol_major_version=0,
             protocol_minor_version=1 if "disc-version" in defects else 2,
         ),

@@ -4,8 +4,8 @@ Without ``--port`` it listens on 127.0.0.1 on a free port, prints ``PORT <n>``
 once it serves, and stops when its standard input closes (the test that
 started it went away). With ``--port N`` it serves on that port, as a process
 the TCK runner starts, and stops on SIGTERM or SIGINT. ``--without AREA``
-(event-sourced, value-entity, action, crdt) leaves an area out of discovery and out
-of the server.
+(event-sourced, value-entity, action, crdt, eventing) leaves an area out of discovery and
+out of the server.
 """
 
 from __future__ import annotations
@@ -18,10 +18,16 @@ import sys
 import grpc
 from cloudstate import action_pb2_grpc, crdt_pb2_grpc, entity_pb2_grpc, event_sourced_pb2_grpc, value_entity_pb2_grpc
 
-from tck.tests.fakes import fake_action, fake_crdt_broken, fake_discovery, fake_eventsourced, fake_valueentity
-from tck.tests.fakes.fake_action import Action
+from tck.tests.fakes import (
+    fake_action,
+    fake_crdt_broken,
+    fake_discovery,
+    fake_eventing,
+    fake_eventsourced,
+    fake_valueentity,
+)
 from tck.tests.fakes.fake_discovery import ENTITIES, Discovery
-from tck.tests.fakes.fake_eventsourced import EventSourced
+from tck.tests.fakes.fake_eventing import Action, EventSourced
 from tck.tests.fakes.fake_valueentity import ValueEntity
 
 AREAS = {
@@ -30,11 +36,17 @@ AREAS = {
     "action": "cloudstate.action.ActionProtocol",
     "crdt": "cloudstate.crdt.Crdt",
 }
+EVENTING = "eventing"
 
 
 async def serve(defects: frozenset[str], restart: bool, without: frozenset[str] = frozenset(), port: int = 0) -> None:
     server = grpc.aio.server()
-    entities = [e for e in ENTITIES if e.entity_type not in {AREAS[area] for area in without}]
+    entities = [
+        e
+        for e in ENTITIES
+        if e.entity_type not in {AREAS[area] for area in without - {EVENTING}}
+        and not (EVENTING in without and e.service_name.startswith(fake_eventing.PACKAGE))
+    ]
     entity_pb2_grpc.add_EntityDiscoveryServicer_to_server(Discovery(entities, defects), server)
     if "event-sourced" not in without:
         event_sourced_pb2_grpc.add_EventSourcedServicer_to_server(EventSourced(defects, restart), server)
@@ -62,7 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--defect", action="append", default=[])
     parser.add_argument("--restart", action="store_true", help="answer failures with Failure.restart")
-    parser.add_argument("--without", action="append", default=[], choices=sorted(AREAS))
+    parser.add_argument("--without", action="append", default=[], choices=sorted([*AREAS, EVENTING]))
     parser.add_argument("--port", type=int, default=0, help="serve on this port until SIGTERM")
     args = parser.parse_args()
     unknown = set(args.defect) - (
@@ -71,6 +83,7 @@ def main() -> None:
         | fake_valueentity.DEFECTS
         | fake_action.DEFECTS
         | fake_crdt_broken.DEFECTS
+        | fake_eventing.DEFECTS
     )
     if unknown:
         parser.error(f"unknown defects: {sorted(unknown)}")

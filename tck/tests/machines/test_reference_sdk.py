@@ -19,6 +19,7 @@ from tck.machines import crdt_checks, crdt_commands, crdt_live, crdt_replicas, e
 from tck.machines import entity as common
 from tck.machines.action import ActionMachine
 from tck.machines.crdt import CrdtMachine
+from tck.machines.eventing import EventingMachine
 from tck.machines.eventsourced import EventSourcedMachine
 from tck.machines.valueentity import ValueEntityMachine
 from tck.models import crdt
@@ -47,13 +48,15 @@ def sdk() -> Iterator[UserFunction]:
 
 def test_discovery(sdk: UserFunction) -> None:
     found = discovery.discover(sdk, Recorder())
-    assert {"event-sourced", "value-entity", "action", "crdt"} <= found.areas
+    assert {"event-sourced", "value-entity", "action", "crdt", "eventing"} <= found.areas
 
 
-Machine = type[EventSourcedMachine | ValueEntityMachine | ActionMachine | CrdtMachine]
+Machine = type[EventSourcedMachine | ValueEntityMachine | ActionMachine | CrdtMachine | EventingMachine]
 
 
-@pytest.mark.parametrize("machine", [EventSourcedMachine, ValueEntityMachine, ActionMachine, CrdtMachine])
+@pytest.mark.parametrize(
+    "machine", [EventSourcedMachine, ValueEntityMachine, ActionMachine, CrdtMachine, EventingMachine]
+)
 def test_machine(machine: Machine, sdk: UserFunction) -> None:
     rec = Recorder(excluded=KNOWN_GAPS)
     run(machine, sdk, rec, PASSING)

@@ -10,10 +10,10 @@ from tck.sdk.driver import UserFunction
 from tck.tests.fakes.harness import fake_user_function
 
 
-def test_a_correct_fake_declares_four_areas(fake: UserFunction) -> None:
+def test_a_correct_fake_declares_five_areas(fake: UserFunction) -> None:
     rec = Recorder()
     found = discovery.discover(fake, rec)
-    assert found.areas == {"event-sourced", "value-entity", "action", "crdt"}
+    assert found.areas == {"event-sourced", "value-entity", "action", "crdt", "eventing"}
     assert found.entities["cloudstate.tck.model.EventSourcedConfigured"].passivation_strategy.timeout.timeout == 100
     statuses = rec.by_requirement()
     for rid in (
