@@ -2,16 +2,21 @@
 
 grpc.aio and aiohttp cannot share a listening socket, so both listen on
 loopback ports of their own and this front owns the public port. A client
-that opens with the HTTP/2 prior-knowledge preface (``PRI * HTTP/2.0``,
-which every gRPC client sends) is spliced to the gRPC server; anything else
-(HTTP/1.1) goes to the HTTP/JSON server. The bytes read to decide are
-replayed to the chosen server, so neither notices the front.
+that does not open with the HTTP/2 prior-knowledge preface (``PRI * HTTP/2.0``)
+speaks HTTP/1.1 and goes to the HTTP/JSON server. One that does is a gRPC
+client or an HTTP/JSON client over cleartext HTTP/2 (HTTP-003): the front reads
+on to the first request's ``content-type`` (``h2c_sniff``) and splices a gRPC
+connection to the gRPC server; for any other, it serves HTTP/2 itself and passes
+each request on to the HTTP/JSON server (``h2c``), which speaks HTTP/1.1 only.
+The bytes read to decide are replayed to the chosen server, so neither notices
+the front, and a spliced connection costs no more than before.
 
 At shutdown only the internal servers know whether a connection has a call in
 flight, so the front follows them: they close their idle connections at once
 and busy ones when the call is done, and the front then closes the client's
 side too, rather than only passing the half-close on and waiting for a client
-that may keep an idle keep-alive connection open for ever.
+that may keep an idle keep-alive connection open for ever. On a connection it
+serves as HTTP/2 itself, the front sends GOAWAY and closes once its streams are done.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+
+from cloudstate_proxy.h2c import H2Relay
+from cloudstate_proxy.h2c_sniff import forward_until_ack, read_opening
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +63,17 @@ class _Link:
         self.client = client
         self.upstream: asyncio.StreamWriter | None = None
         self.served = False  # the internal server has ended its side: no call of this client is in flight
+        self.relay: H2Relay | None = None  # when the front serves the connection as HTTP/2 itself
 
-    @property
-    def idle(self) -> bool:
-        """Nothing in flight: not spliced yet (no server has been asked anything), or the server is done with it."""
-        return self.upstream is None or self.served
+    def drain(self) -> None:
+        """At shutdown: close now if nothing is in flight, else once it is done (``_answer``; HTTP/2: GOAWAY now).
+
+        Nothing is in flight before the splice (no server has been asked anything) or once the server is done.
+        """
+        if self.relay is not None:
+            self.relay.drain()
+        elif self.upstream is None or self.served:
+            self.close()
 
     def close(self) -> None:
         """Close both sides once what is already written has been sent."""
@@ -100,8 +114,7 @@ class PortFront:
         if self._server is not None:
             self._server.close()
         for link in self._links.values():
-            if link.idle:
-                link.close()
+            link.drain()
         if self._links:
             _, late = await asyncio.wait(set(self._links), timeout=grace)
             for task in late:
@@ -128,9 +141,18 @@ class PortFront:
 
     async def _splice(self, link: _Link, reader: asyncio.StreamReader) -> None:
         head = await _sniff(reader)
+        target, acked = self._http, True  # HTTP/1.1: no SETTINGS of the front's for the client to acknowledge
+        if head == PREFACE:
+            opening = await read_opening(reader, link.client, head)
+            if opening is None or self._closing:
+                return
+            if not opening.grpc:
+                link.relay = H2Relay(reader, link.client, self._http)
+                await link.relay.serve(opening.replay)
+                return
+            head, target, acked = opening.replay, self._grpc, opening.acked
         if not head or self._closing:  # shutdown began while the client had not said enough to be served
             return
-        target = self._grpc if head == PREFACE else self._http
         try:
             upstream_reader, link.upstream = await asyncio.open_connection(*target)
         except OSError as error:
@@ -140,11 +162,18 @@ class PortFront:
             return
         try:
             link.upstream.write(head)
-            await asyncio.gather(_pipe(reader, link.upstream), self._answer(link, upstream_reader))
+            await asyncio.gather(self._ask(reader, link.upstream, acked), self._answer(link, upstream_reader))
         finally:
             link.upstream.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await link.upstream.wait_closed()
+
+    @staticmethod
+    async def _ask(reader: asyncio.StreamReader, upstream: asyncio.StreamWriter, acked: bool) -> None:
+        """Relay the client's bytes to the internal server until the client ends its side."""
+        if not acked:
+            await forward_until_ack(reader, upstream)
+        await _pipe(reader, upstream)
 
     async def _answer(self, link: _Link, upstream_reader: asyncio.StreamReader) -> None:
         """Relay the internal server's bytes to the client until the server ends its side."""

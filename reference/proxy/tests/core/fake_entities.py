@@ -95,6 +95,9 @@ class FakeEventSourced(event_sourced_pb2_grpc.EventSourcedServicer, _Streams):
                     return
                 if script.has("end"):
                     return
+                if script.has("unset"):
+                    yield event_sourced_pb2.EventSourcedStreamOut()  # the message one-of unset
+                    continue
                 emitted = script.args("emit")
                 after = state + "".join(emitted)
                 reply = event_sourced_pb2.EventSourcedReply(

@@ -10,6 +10,7 @@ target after the third "/", with "," between its steps.
     crash:TEXT    stream-level failure              end        end the stream instead of replying
     wrongid       reply with another command id     twice      send the reply twice
     noaction      reply without client action       nothing    action response without outcome
+    unset         (event sourced) an out message with its one-of unset
     forward:S/M/ID[/SCRIPT]   forward               effect:S/M/ID[/SCRIPT]  asynchronous side effect
     synceffect:S/M/ID[/SCRIPT]  synchronous side effect
     meta:K=V      reply metadata (string)           bmeta:K=V  reply metadata (bytes)

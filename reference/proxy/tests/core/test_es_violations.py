@@ -40,6 +40,15 @@ async def test_fail_032_a_violation_is_reported_fails_the_command_and_restarts_t
         assert env.uf.es.streams[1][-1].command.id == 1
 
 
+async def test_fail_032_an_unset_out_message_is_reported_with_the_outstanding_command() -> None:
+    async with running() as env:
+        await env.do(DO, "e1", "emit:A")
+        code, _ = await failure(env.do(DO, "e1", "unset"))
+        assert code == grpc.StatusCode.INTERNAL
+        await wait_until(lambda: env.uf.discovery.reported("with no message set while command 2 (Do) is outstanding"))
+        assert (await env.do(DO, "e1", "emit:B")).value == "AB"
+
+
 async def test_a_second_reply_is_a_violation_and_the_entity_restarts() -> None:
     async with running() as env:
         assert (await env.do(DO, "e1", "emit:A;twice")).value == "A"

@@ -103,6 +103,11 @@ class EntityStream:
         try:
             item = self.session.split(out)
         except ProtocolViolation as violation:
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():  # the report names the command concerned (FAIL-032)
+                violation = ProtocolViolation(
+                    f"{violation} while command {self._expected} ({self._name}) is outstanding"
+                )
             self._violate(violation)
             return
         if isinstance(item, entity_pb2.Failure):
