@@ -27,15 +27,15 @@ from pathlib import Path
 
 from cloudstate_protocol.requirements import load_registry
 
+import tck.matrix
 from tck import exclusions, reporting
 from tck.catalog import suite_names
 from tck.config import DEFAULT_SPEC_URL, RunConfig
-from tck.matrix import matrix_command
 from tck.outcome import EXIT_NOT_RUN
 from tck.progress import Progress, StreamProgress
 from tck.runner import run
 from tck.settings import PROFILES
-from tck.targets import Side
+from tck.targets import Side, replica_refusal
 
 
 def _side(text: str) -> Side:
@@ -85,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the proxy keeps its state across restarts (a durable store), so the suites may restart it",
     )
+    target.add_argument(
+        "--proxy-replica",
+        action="store_true",
+        help="start a second proxy on the same (durable, shared) store, so the CRDT replication rules run",
+    )
     cmd.add_argument("--name", help="the target's name in report file names (default: from the commands)")
     cmd.add_argument("--profile", choices=PROFILES, default="quick", help="quick (CI) or deep (release checks)")
     cmd.add_argument("--seed", type=int, help="draw the programs from this seed (default: a new one, reported)")
@@ -97,11 +102,9 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--ready-timeout", type=float, default=30.0, help="seconds a process may take to serve")
     cmd.add_argument("--spec-url", default=DEFAULT_SPEC_URL, help="base URL of the published spec pages")
     cmd.add_argument("--quiet", action="store_true", help="no progress display")
-    matrix = commands.add_parser("matrix", help="run every pair of a permutation file and write a conformance matrix")
-    matrix.add_argument("file", type=Path, metavar="FILE", help="the permutation file (YAML; see reports/README.md)")
-    matrix.add_argument("--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default: reports")
-    matrix.add_argument("--only-pair", action="append", default=[], metavar="NAME", help="run only this pair")
-    matrix.add_argument("--quiet", action="store_true", help="no progress display")
+    tck.matrix.add_arguments(
+        commands.add_parser("matrix", help="run every pair of a permutation file and write a conformance matrix")
+    )
     return top
 
 
@@ -118,6 +121,9 @@ def run_command(args: argparse.Namespace, progress: Progress) -> int:
         return _fail("give --sdk, --proxy or both")
     if args.proxy is not None and args.proxy.endpoint is not None and args.interceptor_port is None:
         return _fail("a proxy given as HOST:PORT needs --interceptor-port: the port its USER_FUNCTION_PORT names")
+    refusal = replica_refusal(args.proxy) if args.proxy_replica and args.proxy is not None else None
+    if refusal is not None or (args.proxy_replica and args.proxy is None):
+        return _fail(refusal or "--proxy-replica needs --proxy or --proxy-image")
     unknown = sorted(set(args.only) - set(suite_names()))
     if unknown:
         return _fail(f"unknown suites {', '.join(unknown)}; known: {', '.join(suite_names())}")
@@ -133,6 +139,7 @@ def run_command(args: argparse.Namespace, progress: Progress) -> int:
         proxy_user_function=args.proxy_user_function,
         interceptor_port=args.interceptor_port,
         proxy_restartable=args.proxy_restartable,
+        proxy_replica=args.proxy_replica,
         profile=args.profile,
         seed=args.seed,
         exclusions=excluded,
@@ -165,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     progress = Progress() if args.quiet else StreamProgress(sys.stderr)
     if args.command == "matrix":
-        return matrix_command(args.file, args.report_dir, tuple(args.only_pair), progress)
+        return tck.matrix.command(args, progress)
     return run_command(args, progress)
 
 

@@ -34,6 +34,8 @@ class RunConfig:
     interceptor_port: int | None = None
     #: The proxy keeps its state across restarts (a durable store), so the proxy suites may restart it.
     proxy_restartable: bool = False
+    #: Start a second proxy like the first (same store, own ports and REPLICA_ID) as RunContext.replica.
+    proxy_replica: bool = False
     profile: str = "quick"
     seed: int | None = None
     exclusions: Mapping[str, str] = dataclasses.field(default_factory=dict)

@@ -92,17 +92,18 @@ def user_function(side: Side, log: Path, timeout: float, role: str = "user funct
     return Launched(endpoint, _managed(side, role, env, log, lambda: grpc_ready(endpoint), timeout, port))
 
 
-def proxy(side: Side, log: Path, timeout: float, user_function_port: int) -> Launched:
-    """Start the proxy on free ports, its user function at the interceptor's port; or wait for the given address."""
+def proxy(side: Side, log: Path, timeout: float, user_function_port: int, role: str = "proxy") -> Launched:
+    """Start the proxy (or its replica: ``role``) on free ports, its user function at the interceptor's port; or
+    wait for the given address."""
     if side.endpoint is not None:
         endpoint = side.endpoint
-        _await(f"the proxy at {endpoint.target}", proxy_ready(endpoint, None), timeout)
+        _await(f"the {role} at {endpoint.target}", proxy_ready(endpoint, None), timeout)
         return Launched(endpoint)
     port, management, metrics = free_port(), free_port(), free_port()
     endpoint = Endpoint(LOCALHOST, port)
     env = {**proxy_env(port, user_function_port, management, metrics), **dict(side.env)}
     ready = proxy_ready(endpoint, management)
-    return Launched(endpoint, _managed(side, "proxy", env, log, ready, timeout, port, user_function_port))
+    return Launched(endpoint, _managed(side, role, env, log, ready, timeout, port, user_function_port))
 
 
 def _managed(

@@ -8,7 +8,10 @@ Proxy direction (``--proxy``): the runner starts a user function serving the
 TCK model on port U, the TCK's interceptor on port I forwarding to U, and the
 proxy with ``USER_FUNCTION_PORT=I`` and ``HTTP_PORT=P``; the proxy suites
 (``tck.proxy``) are the proxy's clients and watch its traffic with the user
-function through the interceptor.
+function through the interceptor. With ``--proxy-replica`` a second proxy,
+started the same way on its own ports with its own ``REPLICA_ID``, serves the
+same store in front of the same interceptor (``RunContext.replica``), so that
+the CRDT suite's replication rules run; the suites restart only the first.
 
 Every process the runner starts is stopped when the run ends, whatever ends
 it (a failure, an error, Ctrl-C). The result is a :class:`~tck.outcome.RunReport`.
@@ -16,8 +19,10 @@ it (a failure, an error, Ctrl-C). The result is a :class:`~tck.outcome.RunReport
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import time
+from collections.abc import Iterator
 
 from cloudstate import entity_pb2
 from cloudstate_protocol.requirements import load_registry
@@ -35,7 +40,7 @@ from tck.sdk.driver import UserFunction
 from tck.sdk.suites import DISCOVERY, discover_user_function
 from tck.session import Session, as_dict
 from tck.suites import Endpoint, RunContext, Suite, SuiteResult
-from tck.targets import LOCALHOST, Side
+from tck.targets import LOCALHOST, Side, replica_pair, replica_refusal
 
 
 def sdk_direction(session: Session, side: Side, suites: list[Suite]) -> None:
@@ -60,12 +65,18 @@ def sdk_direction(session: Session, side: Side, suites: list[Suite]) -> None:
 
 def proxy_direction(session: Session, proxy_side: Side, uf_side: Side, suites: list[Suite]) -> None:
     """User function on U, interceptor on I relaying to U, proxy with its user function at I; then the proxy suites."""
+    replica_side: Side | None = None
+    if session.config.proxy_replica:
+        refusal = replica_refusal(proxy_side)
+        if refusal is not None:  # before anything starts
+            raise RunError(refusal)
+        proxy_side, replica_side = replica_pair(proxy_side)
     with session.side("proxy-user-function", session.user_function(uf_side, "proxy-user-function"), uf_side) as uf:
         spec = _raw_discovery(uf.endpoint)
         port = session.config.interceptor_port or free_port()
         with interception.intercepting(Endpoint(LOCALHOST, port), uf.endpoint) as interceptor:
             launched = launch.proxy(proxy_side, session.log("proxy"), session.config.ready_timeout, port)
-            with session.side("proxy", launched, proxy_side) as proxy:
+            with session.side("proxy", launched, proxy_side) as proxy, _replica(session, replica_side, port) as replica:
                 info = interception.proxy_info(interceptor)
                 if info is not None:
                     session.proxy_info = as_dict(info)
@@ -77,11 +88,23 @@ def proxy_direction(session: Session, proxy_side: Side, uf_side: Side, suites: l
                     proxy=proxy.endpoint,
                     interceptor=Endpoint(LOCALHOST, port),
                     proxy_process=proxy.process if session.config.proxy_restartable else None,
+                    replica=replica,
                     user_function_process=uf.process,
                     seed=session.seed,
                 )
                 blocked = None if spec is not None else "the user function behind the proxy gave no EntitySpec"
                 session.run_suites(suites, context, blocked)
+
+
+@contextlib.contextmanager
+def _replica(session: Session, side: Side | None, interceptor_port: int) -> Iterator[Endpoint | None]:
+    """The replica's public port while it runs (stopped, and its log kept, on leaving); None without a replica."""
+    if side is None:
+        yield None
+        return
+    log, timeout = session.log("proxy-replica"), session.config.ready_timeout
+    with session.side("proxy-replica", launch.proxy(side, log, timeout, interceptor_port, "proxy replica"), side) as up:
+        yield up.endpoint
 
 
 def _raw_discovery(endpoint: Endpoint) -> entity_pb2.EntitySpec | None:

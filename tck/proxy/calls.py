@@ -19,6 +19,8 @@ from tck.proxy.records import Record, StreamInfo
 from tck.proxy.relay import Matcher
 
 ENTITY_PROTOCOLS = ("eventsourced", "valueentity")
+#: The entity protocols whose streams carry `Command`s (CRDT streams follow rules of their own: tck.proxy.crdt_rules).
+COMMAND_PROTOCOLS = (*ENTITY_PROTOCOLS, "crdt")
 
 
 def target_id(prefix: str, raw: str) -> str:
@@ -58,7 +60,7 @@ def command_of(message: Message | None) -> entity_pb2.Command | None:
 
 def call_of(info: StreamInfo, message: Message | None) -> Call | None:
     """The call an in message starts: a command of an entity stream or an action call's first command."""
-    if info.protocol in ENTITY_PROTOCOLS:
+    if info.protocol in COMMAND_PROTOCOLS:
         command = command_of(message)
         return Call(info.service, command.name, payload_id(command.payload)) if command is not None else None
     if info.protocol == "action" and isinstance(message, action_pb2.ActionCommand) and message.service_name:

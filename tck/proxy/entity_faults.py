@@ -11,6 +11,8 @@ second after it (PASS-008).
 
 from __future__ import annotations
 
+import time
+
 import grpc
 from hypothesis.stateful import precondition, rule
 
@@ -18,13 +20,9 @@ from tck.proxy import checks, lifecycle
 from tck.proxy.calls import command_of
 from tck.proxy.entity_machine import ENTITIES, EntityMachine
 from tck.proxy.harness import answered
-from tck.proxy.records import Record, StreamInfo
 
 # Each passivation waits for the idle timeout: a few per program show it; more only make programs slow.
 PASSIVATIONS = 2
-# The idle timeout of the *Configured services (TCKM-007, TCKM-010), less the resolution of the proxy's timer.
-IDLE = 0.1
-EARLY = 0.005
 
 
 class EntityFaults(EntityMachine):
@@ -36,8 +34,11 @@ class EntityFaults(EntityMachine):
         if stream is not None and self.h.icp.crash(stream):
             self.crashed[entity] = stream
             self.h.note(f"TCK: crashed stream #{stream} of {entity!r}")
+            time.sleep(self.h.bounds.probe)  # for the proxy to take in the status it was sent
 
-    @precondition(lambda self: self.h.ctx.user_function_process is not None and self.h.restarts_left > 0)
+    # Not on the restart budget: it is shared by every example, and a precondition that changes between a run and
+    # its replay makes Hypothesis give up (FlakyStrategyDefinition); a rule without budget does nothing instead.
+    @precondition(lambda self: self.h.ctx.user_function_process is not None)
     @rule()
     def user_function_restarts(self) -> None:
         """Every stream breaks; each entity must come back from the store on its next command."""
@@ -45,7 +46,7 @@ class EntityFaults(EntityMachine):
             lifecycle.restart_user_function(self.h)
             self.forget_streams()
 
-    @precondition(lambda self: self.h.ctx.proxy_process is not None and self.h.restarts_left > 0)
+    @precondition(lambda self: self.h.ctx.proxy_process is not None)
     @rule()
     def proxy_restarts(self) -> None:
         """The proxy process goes down and up: what it acknowledged must still be in its store."""
@@ -77,18 +78,5 @@ class EntityFaults(EntityMachine):
         self.rec.expect(checks.REACTIVATION, 1, len(ours), f"commands on {self.CONFIGURED} streams for {entity!r}")
         self._check_start(self.CONFIGURED, entity, ours[0], checks.REACTIVATION)
         reply = self._reply(ours[0].id, command_of(records[streams.index(ours[0])].message))
-        self._passivated(ours[0], reply)
+        lifecycle.check_passivated(self.h, ours[0].id, reply)
         self._end_step(mark)
-
-    def _passivated(self, stream: StreamInfo, reply: Record | None) -> None:
-        closed = self.h.icp.wait_half_closed(stream.id, self.h.bounds.passivation)
-        if closed is None or closed.half_closed is None:
-            how = "still open" if closed is None else f"ended by {closed.end_kind}"
-            self.rec.fail(
-                checks.PASSIVATION, f"stream #{stream.id} {how} {self.h.bounds.passivation} s after its reply"
-            )
-        half_close = next(r for r in self.h.icp.messages(stream.id) if r.kind == "half-close")
-        idle = half_close.at - (reply.at if reply is not None else 0.0)
-        self.rec.ok(checks.PASSIVATION)
-        self.rec.require(checks.PASSIVATION_NOT_EARLY, idle >= IDLE - EARLY, f"passivated {idle:.3f} s after the reply")
-        self.rec.require(checks.PASSIVATION_PROMPT, idle <= IDLE + self.h.bounds.prompt, f"after {idle:.3f} s")

@@ -29,7 +29,7 @@ from cloudstate import entity_pb2
 from google.protobuf.message import Message
 
 from tck.proxy.records import Log, Record, StreamInfo
-from tck.proxy.relay import METHODS, Gate, Matcher, Relays
+from tck.proxy.relay import METHODS, Gate, Matcher, Relays, Rewrite, Transform
 from tck.suites import Endpoint
 
 T = TypeVar("T")
@@ -234,6 +234,30 @@ class Interceptor:
             self.relays.restarts.add((service, entity_id))
 
         self._run(add())
+
+    def rewrite(self, match: Matcher, transform: Transform, times: int | None = 1) -> Rewrite:
+        """Give the proxy ``transform(copy)`` instead of the next ``times`` out messages ``match`` accepts.
+
+        The out messages are the user function's (a reply, a stream-level failure, an ActionResponse), so
+        the TCK plays a user function that misbehaves in exactly one message; the log keeps the forged
+        message, with the original in its note. ``times=None`` rewrites until :meth:`unrewrite`.
+        """
+        rewrite = Rewrite(match, transform, times)
+
+        async def add() -> None:
+            self.relays.rewrites.append(rewrite)
+
+        self._run(add())
+        return rewrite
+
+    def unrewrite(self, rewrite: Rewrite) -> None:
+        """Stop a rewrite (whether or not it has applied)."""
+
+        async def remove() -> None:
+            if rewrite in self.relays.rewrites:
+                self.relays.rewrites.remove(rewrite)
+
+        self._run(remove())
 
 
 def message_of(record: Record) -> Message:

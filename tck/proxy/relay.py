@@ -4,8 +4,8 @@ Every protocol method is relayed as a bidirectional stream of raw bytes, whateve
 its declared shape: on the wire a unary call is a stream of one message each
 way, so one relay serves all of them and the bytes pass through unchanged
 (unknown fields included). Each message is decoded for the log before it is
-passed on; the TCK's faults (a held message, a crash, an injected restart)
-happen here too.
+passed on; the TCK's faults (a held message, a crash, an injected restart,
+a forged reply) happen here too.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import grpc
 from cloudstate import action_pb2, crdt_pb2, entity_pb2, event_sourced_pb2, value_entity_pb2
-from google.protobuf import empty_pb2
+from google.protobuf import empty_pb2, text_format
 from google.protobuf.message import DecodeError, Message
 
 from tck.proxy.records import Log, Metadata, Record, StreamInfo
@@ -75,6 +75,19 @@ def passable(metadata: Any) -> Metadata:
 
 # Decides, for an in message of a call, whether a gate holds it (see Interceptor.hold).
 Matcher = Callable[[StreamInfo, Message], bool]
+# Turns a copy of an out message into what the proxy gets instead (see Interceptor.rewrite).
+Transform = Callable[[Message], Message]
+
+
+@dataclasses.dataclass(eq=False)
+class Rewrite:
+    """Replaces the out messages ``match`` accepts with ``transform`` of them, ``times`` times (None: until removed)."""
+
+    match: Matcher
+    transform: Transform
+    times: int | None = 1
+    #: How many messages it has replaced so far.
+    applied: int = 0
 
 
 class Gate:
@@ -144,6 +157,8 @@ class Relays:
         self.gates: list[Gate] = []
         #: Entities (service, entity id) whose next failure reply gets Failure.restart set.
         self.restarts: set[tuple[str, str]] = set()
+        #: The TCK's forgeries of user-function messages, tried in order; the first that matches applies.
+        self.rewrites: list[Rewrite] = []
 
     def handler(self, method: Method) -> Callable[..., AsyncIterator[bytes]]:
         async def relay(requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext[Any, Any]) -> Any:
@@ -216,6 +231,9 @@ class Relays:
                 note = ""
                 if self._restart_injected(info.id, message):
                     raw, note = message.SerializeToString(), "restart injected by the TCK"
+                elif (forged := self._rewritten(info.id, message)) is not None:
+                    note = f"forged by the TCK; the user function sent {_one_line(message)}"
+                    message, raw = forged, forged.SerializeToString()
                 self.log.add(info.id, "out", message, note=note)
                 await live.outbox.put(raw)
             code, details = await live.call.code(), await live.call.details()
@@ -239,6 +257,18 @@ class Relays:
         out.reply.client_action.failure.restart = True
         return True
 
+    def _rewritten(self, stream: int, message: Message) -> Message | None:
+        info = self.log.stream(stream)
+        for rewrite in self.rewrites:
+            if rewrite.match(info, message):
+                rewrite.applied += 1
+                if rewrite.times is not None and rewrite.applied >= rewrite.times:
+                    self.rewrites.remove(rewrite)
+                copy = type(message)()
+                copy.CopyFrom(message)
+                return rewrite.transform(copy)
+        return None
+
     async def crash(self, stream: int, details: str) -> bool:
         live = self.live.get(stream)
         if live is None or live.crashed:
@@ -247,6 +277,12 @@ class Relays:
         self.log.add(stream, "crash", code=grpc.StatusCode.INTERNAL, details=details)
         await live.outbox.put(_End(grpc.StatusCode.INTERNAL, details))
         live.call.cancel()
+        # Return once the proxy's side has its status: a command the TCK sends next must find the stream ended,
+        # not race the end to it (which the spec allows, but which leaves a scenario unable to say what follows).
+        for _ in range(500):
+            if stream not in self.live:
+                break
+            await asyncio.sleep(0.01)
         return True
 
 
@@ -259,6 +295,10 @@ def identity(message: Message) -> tuple[str, str]:
         init: Any = getattr(message, "init")  # noqa: B009 (the three entity protocols' init messages)
         return init.service_name, init.entity_id
     return "", ""
+
+
+def _one_line(message: Message) -> str:
+    return f"{type(message).__name__}{{{text_format.MessageToString(message, as_one_line=True)}}}"
 
 
 def _decode(kind: type[Message], raw: bytes) -> Message:

@@ -1,4 +1,5 @@
-"""The proxy-direction suites: ``proxy/discovery``, ``proxy/eventsourced``, ``proxy/valueentity``, ``proxy/action``.
+"""The proxy-direction suites: ``proxy/discovery``, ``proxy/eventsourced``, ``proxy/valueentity``, ``proxy/action``,
+``proxy/crdt``.
 
 The runner calls ``suite.run(ctx)`` with a :class:`~tck.suites.RunContext`
 whose ``proxy`` is the proxy's public port and whose ``interceptor`` is the
@@ -18,12 +19,16 @@ from hypothesis.stateful import RuleBasedStateMachine
 
 from tck.failures import failures_of
 from tck.machines import run_machine
-from tck.models import action, eventsourced, valueentity
-from tck.proxy import discovery, golden
+from tck.models import action, crdt, eventsourced, valueentity
+from tck.proxy import discovery, faults, golden
 from tck.proxy.action import ProxyActionMachine
 from tck.proxy.client import ProxyClient
+from tck.proxy.crdt import ProxyCrdtMachine
+from tck.proxy.crdt_golden import CRDT_SCENARIOS
 from tck.proxy.eventsourced import ProxyEventSourcedMachine
 from tck.proxy.harness import Bounds, Harness
+from tck.proxy.http_machine import ProxyHttpMachine
+from tck.proxy.http_scenarios import SCENARIOS as HTTP_SCENARIOS
 from tck.proxy.interceptor import find
 from tck.proxy.lifecycle import EnvironmentFailure
 from tck.proxy.valueentity import ProxyValueEntityMachine
@@ -57,6 +62,15 @@ def proxy_suites(bounds: Bounds | None = None) -> list[Suite]:
             ProxyValueEntityMachine,
         ),
         suite("proxy/action", "action", (action.SERVICE, action.TWO), golden.ACTION_SCENARIOS, ProxyActionMachine),
+        suite(
+            "proxy/http",
+            "http",
+            (action.SERVICE, action.TWO, ve.SERVICE, ve.TWO, es.SERVICE),
+            HTTP_SCENARIOS,
+            ProxyHttpMachine,
+        ),
+        suite("proxy/crdt", "crdt", (crdt.SERVICE, crdt.TWO, crdt.CONFIGURED), CRDT_SCENARIOS, ProxyCrdtMachine),
+        suite(faults.NAME, faults.CAPABILITY, faults.SERVICES, faults.SCENARIOS, faults.MACHINE),
     ]
 
 

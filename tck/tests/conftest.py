@@ -30,7 +30,7 @@ def restarting_fake() -> Iterator[UserFunction]:
 
 @pytest.fixture(scope="session")
 def tck_model() -> Iterator[proxy_stack.Process]:
-    """The reference SDK's TCK model user function (without CRDTs), restartable."""
+    """The reference SDK's TCK model user function (all but eventing, which the proxy lacks), restartable."""
     pytest.importorskip("cloudstate_sdk", reason="the reference SDK (reference/sdk) is not installed")
     process = proxy_stack.user_function()
     process.start()

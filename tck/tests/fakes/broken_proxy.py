@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from cloudstate import entity_pb2
 from cloudstate_proxy import __main__ as proxy_main
+from cloudstate_proxy.crdt import Tombstone, apply_delta
 from cloudstate_proxy.effects import Effects
 from cloudstate_proxy.engines.base import Outcome
+from cloudstate_proxy.engines.crdt_instance import CrdtInstance
+from cloudstate_proxy.engines.crdt_lifecycle import CrdtLifecycle
+from cloudstate_proxy.engines.crdt_replies import CrdtReplies
 from cloudstate_proxy.engines.event_sourced import EventSourcedSession
 from cloudstate_proxy.engines.instance import EntityInstance
 from cloudstate_proxy.engines.value_entity import ValueEntitySession
+from cloudstate_proxy.stores.postgres_replication import PostgresReplication
 
 _background: set[asyncio.Task[Any]] = set()
 
@@ -124,6 +130,67 @@ def never_passivate() -> None:
     EntityInstance.__init__ = patched  # type: ignore[method-assign]
 
 
+def crdt_applied_twice() -> None:
+    """CRDT: a delta from the user function is applied to the replica twice (counters double)."""
+    apply = CrdtReplies._apply
+
+    def twice(self: CrdtReplies, stream: Any, action: Any) -> Any:
+        if action is not None and action.WhichOneof("action") == "update" and not isinstance(self.state, Tombstone):
+            self.state = apply_delta(self.state, self.replication.replica, action.update, int(time.time() * 1000))
+        return apply(self, stream, action)
+
+    CrdtReplies._apply = twice  # type: ignore[method-assign]
+
+
+def crdt_echo() -> None:
+    """CRDT: the user function's own delta is not added to its known value, so the next turn sends it back."""
+    apply = CrdtReplies._apply
+
+    def echo(self: CrdtReplies, stream: Any, action: Any) -> Any:
+        known = stream.known
+        write = apply(self, stream, action)
+        stream.known = known
+        return write
+
+    CrdtReplies._apply = echo  # type: ignore[method-assign]
+
+
+def crdt_delete_kept() -> None:
+    """CRDT: a delete in a reply is ignored (no tombstone): the entity lives on and takes commands."""
+    apply = CrdtReplies._apply
+
+    def keep(self: CrdtReplies, stream: Any, action: Any) -> Any:
+        return apply(self, stream, None if action is not None and action.HasField("delete") else action)
+
+    CrdtReplies._apply = keep  # type: ignore[method-assign]
+
+
+def crdt_no_stream_cancelled() -> None:
+    """CRDT: a client leaving a streamed call is never reported to the user function."""
+
+    def client_cancelled(self: CrdtInstance, call: Any) -> None:
+        call.end()
+        self._check_idle()
+
+    CrdtInstance.client_cancelled = client_cancelled  # type: ignore[method-assign]
+
+
+def crdt_passivate_open() -> None:
+    """CRDT: an entity counts as idle even while streamed calls are open on it (start with a short timeout)."""
+
+    def _is_quiet(self: CrdtLifecycle) -> bool:
+        stream = self.stream
+        busy = stream is not None and stream.busy
+        return not (self.queue or self._opening or self._closing or busy or self.writer.dirty)
+
+    CrdtLifecycle._is_quiet = _is_quiet  # type: ignore[method-assign]
+
+
+def crdt_alone() -> None:
+    """CRDT over PostgreSQL: the proxy counts only itself as up, whatever other replicas report."""
+    PostgresReplication.live = lambda self: frozenset((self.replica,))  # type: ignore[method-assign]
+
+
 DEFECTS: dict[str, Callable[[], None]] = {
     "persist-late": persist_late,
     "ids-from-zero": ids_from_zero,
@@ -133,7 +200,15 @@ DEFECTS: dict[str, Callable[[], None]] = {
     "forward-elsewhere": forward_elsewhere,
     "delete-ignored": delete_ignored,
     "never-passivate": never_passivate,
+    "crdt-applied-twice": crdt_applied_twice,
+    "crdt-echo": crdt_echo,
+    "crdt-delete-kept": crdt_delete_kept,
+    "crdt-no-stream-cancelled": crdt_no_stream_cancelled,
+    "crdt-passivate-open": crdt_passivate_open,
+    "crdt-alone": crdt_alone,
 }
+#: Settings a defect needs to show (the proxy's environment): CrdtTckModel entities passivate after 300 ms idle.
+ENV: dict[str, dict[str, str]] = {"crdt-passivate-open": {"CRDT_PASSIVATION_TIMEOUT": "300ms"}}
 
 
 def main() -> int:

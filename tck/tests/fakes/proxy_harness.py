@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from hypothesis import HealthCheck, Phase, settings
 
@@ -41,9 +41,11 @@ def interceptor(user_function: Process) -> Iterator[Interceptor]:
 
 
 @contextlib.contextmanager
-def proxy(icp: Interceptor, store: str = "memory", defect: str | None = None) -> Iterator[Process]:
-    """A proxy (reference or broken) whose user function is the interceptor."""
-    process = proxy_stack.proxy(icp.endpoint.port, store, defect)
+def proxy(
+    icp: Interceptor, store: str = "memory", defect: str | None = None, env: Mapping[str, str] | None = None
+) -> Iterator[Process]:
+    """A proxy (reference or broken) whose user function is the interceptor; ``env`` adds settings."""
+    process = proxy_stack.proxy(icp.endpoint.port, store, defect, env)
     process.start()
     try:
         yield process
@@ -52,9 +54,17 @@ def proxy(icp: Interceptor, store: str = "memory", defect: str | None = None) ->
 
 
 def context(
-    user_function: Process, icp: Interceptor, proxy_process: Process, settings_: settings, restartable: bool
+    user_function: Process,
+    icp: Interceptor,
+    proxy_process: Process,
+    settings_: settings,
+    restartable: bool,
+    replica: Process | None = None,
 ) -> RunContext:
-    """A run context as the runner builds it; with ``restartable``, the suites may restart both processes."""
+    """A run context as the runner builds it; with ``restartable``, the suites may restart both processes.
+
+    ``replica`` is a second proxy on the same store, in front of the same interceptor.
+    """
     return RunContext(
         recorder=Recorder(),
         settings=settings_,
@@ -63,6 +73,7 @@ def context(
         interceptor=icp.endpoint,
         proxy_process=proxy_process if restartable else None,
         user_function_process=user_function if restartable else None,
+        replica=Endpoint("127.0.0.1", replica.port) if replica is not None else None,
     )
 
 

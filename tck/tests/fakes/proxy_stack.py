@@ -21,11 +21,11 @@ from collections.abc import Callable, Mapping, Sequence
 
 from tck.tests.fakes.harness import free_port
 
-# The TCK model minus its CRDT entities, which the reference proxy does not serve yet (discovery would refuse them).
+# The TCK model's entities (without eventing, which the proxy suites do not check).
 TCK_MODEL = """
 from cloudstate_sdk.server import serve
-from cloudstate_sdk.tck_model import action, eventsourced, valueentity
-serve([*action.entities, *eventsourced.entities, *valueentity.entities], service_name="tck-model")
+from cloudstate_sdk.tck_model import action, crdt, eventsourced, valueentity
+serve([*action.entities, *eventsourced.entities, *valueentity.entities, *crdt.entities], service_name="tck-model")
 """
 
 
@@ -100,8 +100,10 @@ def user_function() -> Process:
     return Process(["-c", TCK_MODEL], env, listening(port), "the TCK model user function", port)
 
 
-def proxy(user_function_port: int, store: str = "memory", defect: str | None = None) -> Process:
-    """The reference proxy (or a broken variant) in front of ``user_function_port``."""
+def proxy(
+    user_function_port: int, store: str = "memory", defect: str | None = None, env: Mapping[str, str] | None = None
+) -> Process:
+    """The reference proxy (or a broken variant) in front of ``user_function_port``; ``env`` adds settings."""
     http_port, management = free_port(), free_port()
     env = {
         "USER_FUNCTION_HOST": "127.0.0.1",
@@ -115,6 +117,10 @@ def proxy(user_function_port: int, store: str = "memory", defect: str | None = N
         "DISCOVERY_BACKOFF_MAX": "500ms",
         "SHUTDOWN_GRACE": "1s",
         "LOG_LEVEL": "warning",
+        # Replicas sharing a store see each other within a second (CRDT Vote tallies, MAJORITY and ALL writes).
+        "CRDT_HEARTBEAT_INTERVAL": "200ms",
+        "CRDT_LIVENESS_WINDOW": "3s",
+        **(env or {}),
     }
     argv = ["-m", "tck.tests.fakes.broken_proxy", defect] if defect else ["-m", "cloudstate_proxy"]
     name = f"the proxy{f' with defect {defect}' if defect else ''}"

@@ -37,7 +37,14 @@ CASES = [
     ("forward-elsewhere", "proxy/eventsourced", "FX-015"),  # a forward to the wrong method
     ("delete-ignored", "proxy/valueentity", "VE-022"),
     ("never-passivate", "proxy/eventsourced", "PASS-003"),
+    ("crdt-applied-twice", "proxy/crdt", "CRDT-026"),  # a counter's increment counted twice
+    ("crdt-echo", "proxy/crdt", "CRDT-003"),  # the user function gets its own delta back
+    ("crdt-delete-kept", "proxy/crdt", "CRDT-033"),  # no tombstone: the stream and the entity live on
+    ("crdt-no-stream-cancelled", "proxy/crdt", "CRDT-057"),
+    ("crdt-passivate-open", "proxy/crdt", "PASS-009"),  # passivated with a streamed call open
 ]
+# Defects that only a proxy with a replica shows (two proxies on one PostgreSQL database).
+REPLICA_CASES = [("crdt-alone", "proxy/crdt", "CRDT-VOTE-007")]  # a Vote that does not count the other proxy
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +55,25 @@ def icp(tck_model: Process) -> Iterator[Interceptor]:
 
 @pytest.mark.parametrize(("defect", "name", "requirement"), CASES, ids=[c[0] for c in CASES])
 def test_the_defect_is_caught(defect: str, name: str, requirement: str, tck_model: Process, icp: Interceptor) -> None:
-    with proxy(icp, defect=defect) as process:
+    from tck.tests.fakes.broken_proxy import ENV  # imports the reference proxy
+
+    with proxy(icp, defect=defect, env=ENV.get(defect)) as process:
         result = suite(name, CATCHING_BOUNDS).run(context(tck_model, icp, process, PROXY_CATCHING, restartable=False))
+    assert result.error is None, describe(result)
+    assert any(requirement in failure.requirements for failure in result.failures), describe(result)
+
+
+@pytest.mark.parametrize(("defect", "name", "requirement"), REPLICA_CASES, ids=[c[0] for c in REPLICA_CASES])
+def test_the_replica_defect_is_caught(
+    defect: str, name: str, requirement: str, tck_model: Process, icp: Interceptor, durable_store: str
+) -> None:
+    if durable_store == "memory":
+        pytest.skip("PostgreSQL is not installed")
+    with (
+        proxy(icp, durable_store, defect, {"REPLICA_ID": "broken-a"}) as a,
+        proxy(icp, durable_store, defect, {"REPLICA_ID": "broken-b"}) as b,
+    ):
+        ctx = context(tck_model, icp, a, PROXY_CATCHING, restartable=False, replica=b)
+        result = suite(name, CATCHING_BOUNDS).run(ctx)
     assert result.error is None, describe(result)
     assert any(requirement in failure.requirements for failure in result.failures), describe(result)
