@@ -39,10 +39,18 @@ def _consistent(update: m.Update, level: m.UpdateWriteConsistency.ValueType) -> 
     return copy
 
 
+#: Register clocks whose writes always win over the value written before them.
+FORWARD_CLOCKS = (m.DEFAULT, m.CUSTOM_AUTO_INCREMENT)
+
+
 @functools.cache
-def updates(prefix: str, depth: int = 2) -> st.SearchStrategy[m.Update]:
-    """Updates of the type ``prefix`` names, at any write consistency; maps nest ``depth`` levels at most."""
-    kinds = st.sampled_from([m.DEFAULT, m.REVERSE, m.CUSTOM, m.CUSTOM_AUTO_INCREMENT])
+def updates(prefix: str, depth: int = 2, merge_safe: bool = False) -> st.SearchStrategy[m.Update]:
+    """Updates of the type ``prefix`` names, at any write consistency; maps nest ``depth`` levels at most.
+
+    ``merge_safe`` keeps to updates whose effect a merge with older state cannot change: register writes with
+    :data:`FORWARD_CLOCKS` only, and no votes in maps (a nested vote's tally depends on the replicas that are up).
+    """
+    kinds = st.sampled_from(FORWARD_CLOCKS if merge_safe else [m.DEFAULT, m.REVERSE, m.CUSTOM, m.CUSTOM_AUTO_INCREMENT])
     clocks = st.none() | st.builds(m.LWWRegisterClock, clockType=kinds, customClockValue=st.integers(-3, 3))
     variants: dict[str, st.SearchStrategy[m.Update]] = {
         "GCounter": st.integers(0, 4).map(lambda n: m.Update(gcounter=m.GCounterUpdate(increment=n))),
@@ -62,20 +70,22 @@ def updates(prefix: str, depth: int = 2) -> st.SearchStrategy[m.Update]:
         "Vote": st.booleans().map(lambda v: m.Update(vote=m.VoteUpdate(self_vote=v))),
     }
     if prefix == "ORMap":
-        return st.builds(_consistent, _map_updates(depth).map(lambda u: m.Update(ormap=u)), levels)
+        return st.builds(_consistent, _map_updates(depth, merge_safe).map(lambda u: m.Update(ormap=u)), levels)
     return st.builds(_consistent, variants[prefix], levels)
 
 
-def map_keys(depth: int) -> st.SearchStrategy[str]:
+def map_keys(depth: int, votes: bool = True) -> st.SearchStrategy[str]:
     """Keys naming the type of their entry; a map nested ``depth`` levels deep holds no further maps."""
-    prefixes = [p for p in PREFIXES if depth > 1 or p != "ORMap"]
+    prefixes = [p for p in PREFIXES if (depth > 1 or p != "ORMap") and (votes or p != "Vote")]
     return st.builds("{}-{}".format, st.sampled_from(prefixes), st.sampled_from(["1", "2"]))
 
 
-def _map_updates(depth: int) -> st.SearchStrategy[m.ORMapUpdate]:
-    keys = map_keys(depth)
+def _map_updates(depth: int, merge_safe: bool) -> st.SearchStrategy[m.ORMapUpdate]:
+    keys = map_keys(depth, votes=not merge_safe)
     entries = keys.flatmap(
-        lambda key: updates(key.split("-")[0], depth - 1).map(lambda nested: m.ORMapEntryUpdate(key=key, update=nested))
+        lambda key: updates(key.split("-")[0], depth - 1, merge_safe).map(
+            lambda nested: m.ORMapEntryUpdate(key=key, update=nested)
+        )
     )
     return st.one_of(
         keys.map(lambda key: m.ORMapUpdate(add=key)),
@@ -86,8 +96,9 @@ def _map_updates(depth: int) -> st.SearchStrategy[m.ORMapUpdate]:
     )
 
 
-def _action(prefix: str) -> st.SearchStrategy[m.RequestAction]:
-    change = updates(prefix).map(lambda u: m.RequestAction(update=u))
+def action(prefix: str, merge_safe: bool = False, fail_one_in: int = 12) -> st.SearchStrategy[m.RequestAction]:
+    """One action of a `Process` command: mostly updates, some forwards, effects and failures (no delete)."""
+    change = updates(prefix, merge_safe=merge_safe).map(lambda u: m.RequestAction(update=u))
     common = st.one_of(
         change,
         change,
@@ -97,7 +108,7 @@ def _action(prefix: str) -> st.SearchStrategy[m.RequestAction]:
         st.just(m.RequestAction()),
     )
     failing = strategies.texts.map(lambda text: m.RequestAction(fail=m.Fail(message=text)))
-    return st.integers(0, 11).flatmap(lambda n: failing if n == 11 else common)
+    return st.integers(1, fail_one_in).flatmap(lambda n: failing if n == fail_one_in else common)
 
 
 def _same_target(prefix: str) -> st.SearchStrategy[list[m.Update]]:
@@ -128,7 +139,7 @@ def _same_target(prefix: str) -> st.SearchStrategy[list[m.Update]]:
 def actions(prefix: str) -> st.SearchStrategy[list[m.RequestAction]]:
     """The actions of one `Process` command (no delete: deleting ends the entity, a rule of its own)."""
     touching = _same_target(prefix).map(lambda us: [m.RequestAction(update=u) for u in us])
-    groups = st.one_of(_action(prefix).map(lambda a: [a]), _action(prefix).map(lambda a: [a]), touching)
+    groups = st.one_of(action(prefix).map(lambda a: [a]), action(prefix).map(lambda a: [a]), touching)
     return st.lists(groups, max_size=4).map(lambda gs: [a for g in gs for a in g])
 
 

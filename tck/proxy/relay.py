@@ -145,6 +145,8 @@ class Live:
     call: Any  # grpc.aio.StreamStreamCall
     outbox: asyncio.Queue[bytes | _Headers | _End]
     crashed: bool = False
+    #: Set when the proxy's side of the call has ended (its status sent).
+    ended: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 class Relays:
@@ -191,6 +193,7 @@ class Relays:
                 yield item
         finally:
             del self.live[info.id]
+            live.ended.set()
             if not finished:
                 self.log.add(info.id, "cancelled")
             call.cancel()
@@ -279,10 +282,8 @@ class Relays:
         live.call.cancel()
         # Return once the proxy's side has its status: a command the TCK sends next must find the stream ended,
         # not race the end to it (which the spec allows, but which leaves a scenario unable to say what follows).
-        for _ in range(500):
-            if stream not in self.live:
-                break
-            await asyncio.sleep(0.01)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(live.ended.wait(), 5.0)
         return True
 
 

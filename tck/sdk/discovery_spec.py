@@ -23,6 +23,7 @@ MODEL_FILES = {
     module.DESCRIPTOR.name: descriptor_pb2.FileDescriptorProto.FromString(module.DESCRIPTOR.serialized_pb)
     for module in (action_pb2, crdt_pb2, eventlogeventing_pb2, eventsourced_pb2, valueentity_pb2)
 }
+MODEL_SERVICES = frozenset(f"{f.package}.{service.name}" for f in MODEL_FILES.values() for service in f.service)
 
 AS_COMPILED = Check(
     "discovery.model_files",
@@ -102,15 +103,10 @@ def check_entity_spec(spec: entity_pb2.EntitySpec, files: descriptor_pb2.FileDes
     entities = {e.service_name: e for e in spec.entities}
     found = {s: entities[s].persistence_id for s in RECOMMENDED if s in entities}
     rec.expect(RECOMMENDED_IDS, {s: RECOMMENDED[s] for s in found}, found, "persistence ids")
-    model = {*MODEL_SERVICES} & set(entities)
+    model = MODEL_SERVICES & set(entities)
     timed = sorted(s for s in model - set(CONFIGURED) if entities[s].HasField("passivation_strategy"))
     rec.expect(DEFAULT_PASSIVATION, [], timed, "model services with a passivation strategy")
     for service in (s for s in CONFIGURED if s in entities):
         strategy = entities[service].passivation_strategy
         sent = strategy.timeout.timeout if strategy.WhichOneof("strategy") == "timeout" else None
         rec.expect(CONFIGURED_TIMEOUT, 100, sent, f"{service}: passivation_strategy.timeout.timeout")
-
-
-MODEL_SERVICES = frozenset(
-    f"{file.package}.{service.name}" for file in MODEL_FILES.values() for service in file.service
-)

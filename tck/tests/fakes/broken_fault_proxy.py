@@ -1,15 +1,11 @@
 """The reference proxy with one defect in how it treats a misbehaving user function.
 
-``python -m tck.tests.fakes.broken_fault_proxy DEFECT [proxy flags]``: the
-defects join those of :mod:`tck.tests.fakes.broken_proxy`, whose mechanism
-(patch one method, then start the proxy) runs them; :func:`process` builds
-the proxy process of :mod:`tck.tests.fakes.proxy_stack` with this module in
-place of that one.
+``python -m tck.tests.fakes.broken_proxy DEFECT [proxy flags]`` runs them
+beside its own: each patches one method, then the proxy starts.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +14,6 @@ from cloudstate_proxy.engines.instance import EntityInstance, Pending
 from cloudstate_proxy.engines.value_entity import ValueEntitySession
 from cloudstate_proxy.errors import ProxyError
 from cloudstate_proxy.reporting import ErrorReporter
-
-from tck.tests.fakes import broken_proxy, proxy_stack
 
 
 def failure_extras_kept() -> None:
@@ -63,19 +57,3 @@ DEFECTS: dict[str, Callable[[], None]] = {
     "violations-unreported": violations_unreported,
     "violation-fails-queued": violation_fails_queued,
 }
-
-
-def process(user_function_port: int, defect: str) -> proxy_stack.Process:
-    """The proxy process with ``defect`` (an in-memory store)."""
-    found = proxy_stack.proxy(user_function_port, "memory", defect)
-    found.argv = [sys.executable, "-m", "tck.tests.fakes.broken_fault_proxy", defect]
-    return found
-
-
-def main() -> int:
-    broken_proxy.DEFECTS.update(DEFECTS)
-    return broken_proxy.main()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

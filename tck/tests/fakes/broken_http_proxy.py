@@ -1,8 +1,8 @@
-"""The reference proxy with one HTTP/JSON defect: ``python -m tck.tests.fakes.broken_http_proxy DEFECT [proxy flags]``.
+"""HTTP/JSON defects of the reference proxy: ``python -m tck.tests.fakes.broken_proxy DEFECT [proxy flags]``.
 
-Works as :mod:`tck.tests.fakes.broken_proxy`: each defect patches one function
-of the reference proxy's HTTP transcoder before the proxy starts, so that the
-``proxy/http`` suite must find exactly that defect.
+Each defect patches one function of the reference proxy's HTTP handling before
+the proxy starts, so that the ``proxy/http`` suite must find exactly that
+defect. :mod:`tck.tests.fakes.broken_proxy` runs them beside its own.
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
-from cloudstate_proxy import __main__ as proxy_main
 from cloudstate_proxy import front, h2c_sniff
 from cloudstate_proxy.errors import ProxyError, UnknownMethod
 from cloudstate_proxy.http import errors, streaming
@@ -91,15 +89,3 @@ DEFECTS: dict[str, Callable[[], None]] = {
     "not-acceptable": not_acceptable,
     "h2c-to-grpc": h2c_to_grpc,
 }
-
-
-def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in DEFECTS:
-        print(f"usage: broken_http_proxy {{{','.join(DEFECTS)}}} [proxy flags]", file=sys.stderr)
-        return 2
-    DEFECTS[sys.argv[1]]()
-    return proxy_main.main(sys.argv[2:])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -212,10 +212,14 @@ ENV: dict[str, dict[str, str]] = {"crdt-passivate-open": {"CRDT_PASSIVATION_TIME
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in DEFECTS:
-        print(f"usage: broken_proxy {{{','.join(DEFECTS)}}} [proxy flags]", file=sys.stderr)
+    # The HTTP and fault defects live in modules of their own, which import nothing from here.
+    from tck.tests.fakes import broken_fault_proxy, broken_http_proxy
+
+    defects = {**DEFECTS, **broken_http_proxy.DEFECTS, **broken_fault_proxy.DEFECTS}
+    if len(sys.argv) < 2 or sys.argv[1] not in defects:
+        print(f"usage: broken_proxy {{{','.join(defects)}}} [proxy flags]", file=sys.stderr)
         return 2
-    DEFECTS[sys.argv[1]]()
+    defects[sys.argv[1]]()
     return proxy_main.main(sys.argv[2:])
 
 

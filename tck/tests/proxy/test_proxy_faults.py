@@ -7,7 +7,6 @@ naming the requirement it breaks.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 from collections.abc import Iterator
 
@@ -62,11 +61,7 @@ def test_the_reference_proxy_passes(tck_model: Process, icp: Interceptor) -> Non
 
 @pytest.mark.parametrize(("defect", "requirement"), CASES, ids=[c[0] for c in CASES])
 def test_the_defect_is_caught(defect: str, requirement: str, tck_model: Process, icp: Interceptor) -> None:
-    from tck.tests.fakes import broken_fault_proxy
-
-    process = broken_fault_proxy.process(icp.endpoint.port, defect)
-    process.start()
-    with contextlib.closing(process):
+    with proxy(icp, defect=defect) as process:
         ctx = context(tck_model, icp, process, PROXY_CATCHING, restartable=False)
         result = suite("proxy/faults", CATCHING_BOUNDS).run(ctx)
     assert result.error is None, describe(result)

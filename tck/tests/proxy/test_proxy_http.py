@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +10,6 @@ from cloudstate_protocol.requirements import load_registry
 
 from tck.checks import Check
 from tck.proxy import Interceptor, checks, http_checks
-from tck.tests.fakes import proxy_stack
 from tck.tests.fakes.proxy_harness import (
     CATCHING_BOUNDS,
     PROXY_CATCHING,
@@ -19,6 +17,7 @@ from tck.tests.fakes.proxy_harness import (
     context,
     describe,
     interceptor,
+    proxy,
     suite,
 )
 from tck.tests.fakes.proxy_stack import Process
@@ -56,15 +55,6 @@ def test_the_checks_name_binding_requirements() -> None:
         assert {r.level for r in found} & {"MUST", "MUST NOT"}, check.name
 
 
-def _proxy(icp: Interceptor, defect: str | None = None) -> Process:
-    """The reference proxy, or a variant of ``tck.tests.fakes.broken_http_proxy``, started."""
-    process = proxy_stack.proxy(icp.endpoint.port)
-    if defect is not None:  # the same settings, another entry point
-        process.argv = [sys.executable, "-m", "tck.tests.fakes.broken_http_proxy", defect]
-    process.start()
-    return process
-
-
 @pytest.fixture(scope="module")
 def icp(tck_model: Process) -> Iterator[Interceptor]:
     with interceptor(tck_model) as found:
@@ -72,12 +62,9 @@ def icp(tck_model: Process) -> Iterator[Interceptor]:
 
 
 def test_the_reference_proxy_passes(tck_model: Process, icp: Interceptor) -> None:
-    process = _proxy(icp)
-    try:
+    with proxy(icp) as process:
         ctx = context(tck_model, icp, process, PROXY_PASSING, restartable=False)
         result = suite("proxy/http").run(ctx)
-    finally:
-        process.close()
     assert result.error is None, describe(result)
     assert not result.failures, describe(result)
     passed = {rid for rid, status in ctx.recorder.by_requirement().items() if status == "passed"}
@@ -86,11 +73,8 @@ def test_the_reference_proxy_passes(tck_model: Process, icp: Interceptor) -> Non
 
 @pytest.mark.parametrize(("defect", "requirement"), CASES, ids=[c[0] for c in CASES])
 def test_the_defect_is_caught(defect: str, requirement: str, tck_model: Process, icp: Interceptor) -> None:
-    process = _proxy(icp, defect)
-    try:
+    with proxy(icp, defect=defect) as process:
         ctx = context(tck_model, icp, process, PROXY_CATCHING, restartable=False)
         result = suite("proxy/http", CATCHING_BOUNDS).run(ctx)
-    finally:
-        process.close()
     assert result.error is None, describe(result)
     assert any(requirement in failure.requirements for failure in result.failures), describe(result)
